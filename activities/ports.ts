@@ -1,0 +1,109 @@
+import type { AssetRole, OperatingSystem, RingName, Severity, WorkloadCheck } from '../config/policy-schema';
+
+// Ports: everything patchctl needs from the outside world. Each has vendor adapters under
+// adapters/<port>/ and a deterministic simulated adapter for the embedded demo and benchmarks.
+
+export interface RmmDevice {
+  hostname: string;
+  os: OperatingSystem;
+  role: AssetRole;
+  online: boolean;
+  software: string[];
+}
+
+export interface MissingPatch {
+  hostname: string;
+  patchId: string;
+  title: string;
+  product: string;
+  severity: Severity;
+}
+
+export interface DeploymentRequest {
+  /** Our idempotency key (`deploymentKey(...)`): the same key submitted twice runs once. */
+  key: string;
+  clientId: string;
+  cycleId: string;
+  ring: RingName;
+  hostname: string;
+  patchId: string;
+}
+
+export type JobState = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface JobStatus {
+  jobId: string;
+  state: JobState;
+  /** Vendor wording of the outcome, kept for the evidence chain. */
+  detail: string;
+  finishedAt?: string;
+}
+
+export interface RescanResult {
+  hostname: string;
+  /** patchId → installed according to the RMM's fresh scan. */
+  installed: Record<string, boolean>;
+}
+
+export interface WorkloadCheckResult {
+  check: WorkloadCheck;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RmmPort {
+  listDevices(clientId: string): Promise<RmmDevice[]>;
+  listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]>;
+  submitDeployment(request: DeploymentRequest): Promise<{ jobId: string }>;
+  jobStatus(clientId: string, jobId: string): Promise<JobStatus>;
+  submitUninstall(request: DeploymentRequest): Promise<{ jobId: string }>;
+  rescan(clientId: string, hostname: string, patchIds: readonly string[]): Promise<RescanResult>;
+  runWorkloadCheck(clientId: string, hostname: string, check: WorkloadCheck): Promise<WorkloadCheckResult>;
+}
+
+export interface TicketRequest {
+  /** Our key, stored in the PSA's external-reference field so a retried create finds the first. */
+  key: string;
+  clientId: string;
+  summary: string;
+  details: string;
+  priority: 'low' | 'medium' | 'high' | 'critical';
+}
+
+export interface PsaPort {
+  openTicket(request: TicketRequest): Promise<{ ticketId: string }>;
+  addNote(ticketId: string, text: string): Promise<void>;
+  closeTicket(ticketId: string, resolution: string): Promise<void>;
+}
+
+export interface SnapshotRequest {
+  key: string;
+  clientId: string;
+  hostname: string;
+  label: string;
+}
+
+export interface SnapshotPort {
+  take(request: SnapshotRequest): Promise<{ snapshotId: string }>;
+  verify(clientId: string, snapshotId: string): Promise<{ ok: boolean; detail: string }>;
+  restore(clientId: string, snapshotId: string): Promise<{ ok: boolean; detail: string }>;
+}
+
+export interface MailMessage {
+  /** Deterministic id so a retried send is recognisable as the same message. */
+  messageId: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+export interface MailerPort {
+  send(message: MailMessage): Promise<void>;
+}
+
+/** The adapters in use for one client, as its policy entry selects them. */
+export interface ClientAdapters {
+  rmm: RmmPort;
+  psa: PsaPort;
+  snapshot: SnapshotPort;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/**
+ * Everything patchctl reads from the process environment. Secrets (SMTP password, vendor API keys)
+ * come from here or from files named here, never from workflow inputs, so they never reach history.
+ */
+export const envSchema = z.object({
+  PATCHCTL_CONFIG: z.string().optional(),
+  PATCHCTL_HOME: z.string().optional(),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port, e.g. localhost:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('patchctl'),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL').optional(),
+  PATCHCTL_DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_PASSWORD_FILE: z.string().optional(),
+  PATCHCTL_OUTBOX_DIR: z.string().optional(),
+  PATCHCTL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  PATCHCTL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+}).superRefine((env, ctx) => {
+  if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together' });
+  }
+});
+export type PatchctlEnv = z.infer<typeof envSchema>;
+
+/** Names of every variable the config reads: docker-compose.yml is checked against this list. */
+export const ENV_KEYS: readonly string[] = Object.keys(envSchema.shape);
