@@ -94,6 +94,11 @@ CREATE TABLE cycle_assets (
   sla_deadline       timestamptz NOT NULL,
   reboot_mode        text NOT NULL,
   snapshot_required  boolean NOT NULL,
+  -- pending → verified | failed, then rolled-back | rollback-failed; attempt counts retry-failed runs.
+  outcome            text NOT NULL DEFAULT 'pending',
+  outcome_stage      text,
+  outcome_detail     text,
+  attempt            integer NOT NULL DEFAULT 1,
   PRIMARY KEY (cycle_id, asset_id)
 );
 CREATE INDEX cycle_assets_batch ON cycle_assets (cycle_id, ring, batch_index);

@@ -1,0 +1,182 @@
+/*
+ * Vendor adapters read their endpoints and credentials from the environment (secrets from files),
+ * never from policy or workflow input, so no secret can reach a workflow history.
+ *
+ *   Tactical RMM (adapters.rmm: tactical-rmm)
+ *     TACTICAL_RMM_URL                     API root, e.g. https://api.rmm.example.com
+ *     TACTICAL_RMM_API_KEY_FILE            file holding the API key (or TACTICAL_RMM_API_KEY)
+ *     TACTICAL_RMM_CLIENT_NAMES            optional JSON {"<client id>": "<client name in Tactical>"};
+ *                                          default: the client's `name` from policy
+ *     TACTICAL_RMM_WORKLOAD_COMMANDS_FILE  optional JSON {"<check>": {"shell", "cmd", "timeout"}}
+ *   ConnectWise PSA (adapters.psa: connectwise)
+ *     CONNECTWISE_URL                      e.g. https://na.myconnectwise.net/v4_6_release/apis/3.0
+ *     CONNECTWISE_COMPANY                  login company id
+ *     CONNECTWISE_PUBLIC_KEY
+ *     CONNECTWISE_PRIVATE_KEY_FILE         file holding the private key (or CONNECTWISE_PRIVATE_KEY)
+ *     CONNECTWISE_CLIENT_ID                the integration's clientId header
+ *     CONNECTWISE_COMPANY_IDS              JSON {"<client id>": <ConnectWise company record id>}
+ *     CONNECTWISE_BOARD                    optional service board name
+ *     CONNECTWISE_CLOSED_STATUS            optional, default ">Closed"
+ *   Proxmox VE (adapters.snapshot: proxmox)
+ *     PROXMOX_URL                          e.g. https://pve1.example:8006/api2/json
+ *     PROXMOX_TOKEN_FILE                   file holding USER@REALM!TOKENID=SECRET (or PROXMOX_TOKEN)
+ *     PROXMOX_GUESTS_FILE                  JSON {"<client id>": {"<hostname>": {"node": "pve1", "vmid": 101}}}
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
+import { WORKLOAD_CHECKS } from '../../config/policy-schema';
+import { formatProblems, problemsFromZod } from '../../config/problems';
+import type { ClientAdapters, PsaPort, RmmPort, SnapshotPort } from '../ports';
+import type { Queryable } from '../store/pool';
+import { ConnectWisePsa } from './psa/connectwise';
+import { SimulatedPsa } from './psa/simulated';
+import { SimulatedRmm } from './rmm/simulated';
+import { TacticalRmm } from './rmm/tactical-rmm';
+import { ProxmoxSnapshots } from './snapshot/proxmox';
+import { SimulatedSnapshots } from './snapshot/simulated';
+
+export type AdapterEnv = Readonly<Record<string, string | undefined>>;
+
+export class AdapterConfigError extends Error {
+  override readonly name = 'AdapterConfigError';
+}
+
+export interface BuildAdaptersOptions {
+  db: Queryable;
+  policy: PatchPolicy;
+  env: AdapterEnv;
+}
+
+function required(env: AdapterEnv, name: string, why: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new AdapterConfigError(`${name} is not set; it is required ${why}`);
+  return value;
+}
+
+function url(env: AdapterEnv, name: string, why: string): string {
+  const value = required(env, name, why);
+  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new AdapterConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  return value.replace(/\/+$/, '');
+}
+
+function readFileNamedBy(env: AdapterEnv, name: string): string {
+  const path = env[name]!;
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    if (!text) throw new Error('the file is empty');
+    return text;
+  } catch (error) {
+    throw new AdapterConfigError(`${name}: cannot read "${path}": ${(error as Error).message}`);
+  }
+}
+
+/** A secret from `<NAME>_FILE` (preferred: it stays out of `ps` and crash dumps) or `<NAME>`. */
+function secret(env: AdapterEnv, name: string, why: string): string {
+  if (env[`${name}_FILE`]?.trim()) return readFileNamedBy(env, `${name}_FILE`);
+  const value = env[name]?.trim();
+  if (!value) throw new AdapterConfigError(`${name}_FILE (or ${name}) is not set; it is required ${why}`);
+  return value;
+}
+
+function parseJson<T>(name: string, text: string, schema: z.ZodType<T>, expected: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AdapterConfigError(`${name} must be JSON like ${expected}: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) throw new AdapterConfigError(`${name} is not as expected (${expected}):\n${formatProblems(problemsFromZod(result.error, parsed, name))}`);
+  return result.data;
+}
+
+const workloadCommandsSchema = z.partialRecord(
+  z.enum(WORKLOAD_CHECKS),
+  z.object({ shell: z.enum(['powershell', 'cmd', 'shell']), cmd: z.string().min(1), timeout: z.number().int().min(1).max(3600).optional() }).strict(),
+);
+const guestsSchema = z.record(z.string(), z.record(z.string(), z.object({ node: z.string().min(1), vmid: z.number().int().min(100) }).strict()));
+
+function tacticalRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
+  const why = `for client "${client.id}" (adapters.rmm: tactical-rmm)`;
+  const names = env.TACTICAL_RMM_CLIENT_NAMES
+    ? parseJson('TACTICAL_RMM_CLIENT_NAMES', env.TACTICAL_RMM_CLIENT_NAMES, z.record(z.string(), z.string().min(1)), '{"acme-dental": "Acme Dental"}')
+    : {};
+  const workloadCommands = env.TACTICAL_RMM_WORKLOAD_COMMANDS_FILE
+    ? parseJson('TACTICAL_RMM_WORKLOAD_COMMANDS_FILE', readFileNamedBy(env, 'TACTICAL_RMM_WORKLOAD_COMMANDS_FILE'), workloadCommandsSchema, '{"ehr-access": {"shell": "powershell", "cmd": "..."}}')
+    : undefined;
+  return new TacticalRmm({
+    baseUrl: url(env, 'TACTICAL_RMM_URL', why),
+    apiKey: secret(env, 'TACTICAL_RMM_API_KEY', why),
+    clientId: client.id,
+    tacticalClientName: names[client.id] ?? client.name,
+    workloadCommands,
+  });
+}
+
+function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
+  const why = `for client "${client.id}" (adapters.psa: connectwise)`;
+  const companyIds = parseJson(
+    'CONNECTWISE_COMPANY_IDS',
+    required(env, 'CONNECTWISE_COMPANY_IDS', why),
+    z.record(z.string(), z.number().int().min(1)),
+    '{"acme-dental": 250}',
+  );
+  const companyRecordId = companyIds[client.id];
+  if (companyRecordId === undefined) throw new AdapterConfigError(`CONNECTWISE_COMPANY_IDS has no entry for client "${client.id}"`);
+  return new ConnectWisePsa({
+    baseUrl: url(env, 'CONNECTWISE_URL', why),
+    company: required(env, 'CONNECTWISE_COMPANY', why),
+    publicKey: required(env, 'CONNECTWISE_PUBLIC_KEY', why),
+    privateKey: secret(env, 'CONNECTWISE_PRIVATE_KEY', why),
+    integrationClientId: required(env, 'CONNECTWISE_CLIENT_ID', why),
+    clientId: client.id,
+    companyRecordId,
+    board: env.CONNECTWISE_BOARD?.trim() || undefined,
+    closedStatus: env.CONNECTWISE_CLOSED_STATUS?.trim() || undefined,
+  });
+}
+
+function proxmox(env: AdapterEnv, client: ClientPolicy): SnapshotPort {
+  const why = `for client "${client.id}" (adapters.snapshot: proxmox)`;
+  required(env, 'PROXMOX_GUESTS_FILE', why);
+  const guests = parseJson('PROXMOX_GUESTS_FILE', readFileNamedBy(env, 'PROXMOX_GUESTS_FILE'), guestsSchema, '{"acme-dental": {"dc01": {"node": "pve1", "vmid": 101}}}');
+  const apiToken = secret(env, 'PROXMOX_TOKEN', why);
+  if (!/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/.test(apiToken)) {
+    throw new AdapterConfigError('PROXMOX_TOKEN_FILE must hold a full API token like USER@REALM!TOKENID=SECRET');
+  }
+  return new ProxmoxSnapshots({ baseUrl: url(env, 'PROXMOX_URL', why), apiToken, guests: guests[client.id] ?? {} });
+}
+
+function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAdapters {
+  const { db, env } = options;
+  const base = { db, clientId: client.id, simulation: client.simulation };
+  let rmm: RmmPort;
+  switch (client.adapters.rmm) {
+    case 'simulated':
+      rmm = new SimulatedRmm(base);
+      break;
+    case 'tactical-rmm':
+      rmm = tacticalRmm(env, client);
+      break;
+    case 'ninjaone':
+      throw new AdapterConfigError(`client "${client.id}": adapters.rmm "ninjaone" is not implemented yet; use tactical-rmm or simulated`);
+  }
+  const psa: PsaPort = client.adapters.psa === 'connectwise' ? connectWise(env, client) : new SimulatedPsa(base);
+  const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
+  return { rmm, psa, snapshot };
+}
+
+/**
+ * Builds every client's adapters up front, so a missing credential stops the worker at start-up
+ * rather than failing the first activity of a cycle hours later. Returns a lookup by client id.
+ */
+export function buildClientAdapters(options: BuildAdaptersOptions): (clientId: string) => ClientAdapters {
+  const byClient = new Map<string, ClientAdapters>();
+  for (const client of options.policy.clients) byClient.set(client.id, buildFor(options, client));
+  return (clientId) => {
+    const adapters = byClient.get(clientId);
+    if (!adapters) throw new AdapterConfigError(`no client "${clientId}" in policy; known: ${[...byClient.keys()].join(', ')}`);
+    return adapters;
+  };
+}

@@ -1,0 +1,84 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { SimulationPolicy } from '../../../config/policy-schema';
+import type { PsaPort, TicketRequest } from '../../ports';
+import type { Queryable } from '../../store/pool';
+
+// A PSA that keeps its tickets in sim_psa_tickets. Like a real PSA it is reached by ticket id only;
+// unlike one, a create is idempotent by our key directly (the real adapters get there by searching
+// the external-reference field first).
+
+export interface SimulatedPsaOptions {
+  db: Queryable;
+  clientId: string;
+  simulation: SimulationPolicy;
+}
+
+/** Ticket numbers start where a young PSA's would, so demo output does not show "SIM-1". */
+const TICKET_NUMBER_OFFSET = 1000;
+const TICKET_ID = /^SIM-(\d+)$/;
+
+export class SimulatedPsa implements PsaPort {
+  private readonly db: Queryable;
+  private readonly clientId: string;
+
+  constructor(options: SimulatedPsaOptions) {
+    this.db = options.db;
+    this.clientId = options.clientId;
+  }
+
+  private rowId(ticketId: string): string {
+    const match = TICKET_ID.exec(ticketId);
+    const number = match ? Number(match[1]) - TICKET_NUMBER_OFFSET : NaN;
+    if (!Number.isSafeInteger(number) || number < 1) {
+      throw ApplicationFailure.create({
+        message: `simulated PSA ticket id must look like SIM-1042, got "${ticketId}"`,
+        type: 'SimulatedPsaNotFound',
+        nonRetryable: true,
+      });
+    }
+    return String(number);
+  }
+
+  async openTicket(request: TicketRequest): Promise<{ ticketId: string }> {
+    await this.db.query(
+      `INSERT INTO sim_psa_tickets (key, client_id, summary, details, priority)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (key) DO NOTHING`,
+      [request.key, this.clientId, request.summary, request.details, request.priority],
+    );
+    const result = await this.db.query<{ id: string }>('SELECT id FROM sim_psa_tickets WHERE key = $1', [request.key]);
+    return { ticketId: `SIM-${Number(result.rows[0]!.id) + TICKET_NUMBER_OFFSET}` };
+  }
+
+  /**
+   * Appends a note unless the same text is already on the ticket: a retried activity must not post
+   * the same update twice to the client's ticket.
+   */
+  private async appendNote(ticketId: string, text: string, status?: string): Promise<void> {
+    const id = this.rowId(ticketId);
+    const result = await this.db.query<{ id: string }>(
+      `UPDATE sim_psa_tickets
+          SET notes = CASE WHEN notes @> jsonb_build_array(jsonb_build_object('text', $3::text)) THEN notes
+                           ELSE notes || jsonb_build_array(jsonb_build_object('text', $3::text, 'at', now())) END,
+              status = COALESCE($4, status)
+        WHERE id = $1 AND client_id = $2
+        RETURNING id`,
+      [id, this.clientId, text, status ?? null],
+    );
+    if (result.rowCount === 0) {
+      throw ApplicationFailure.create({
+        message: `simulated PSA has no ticket ${ticketId} for client "${this.clientId}"`,
+        type: 'SimulatedPsaNotFound',
+        nonRetryable: true,
+      });
+    }
+  }
+
+  addNote(ticketId: string, text: string): Promise<void> {
+    return this.appendNote(ticketId, text);
+  }
+
+  closeTicket(ticketId: string, resolution: string): Promise<void> {
+    return this.appendNote(ticketId, `Resolution: ${resolution}`, 'closed');
+  }
+}

@@ -1,0 +1,31 @@
+import type { ActivityDeps } from './deps';
+import { planCycle } from './cycle/plan-cycle';
+import { deployBatch, pollBatchJobs, snapshotBatch, verifyBatch } from './cycle/ring-batches';
+import { rollbackBatch, verifyRollbackBatch } from './cycle/rollback-batches';
+import { addTicketNote, closeTicket, openTicket, recordCycleStatus, sendNotice } from './cycle/notices';
+
+type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
+
+function bind<F extends (deps: ActivityDeps, ...args: never[]) => unknown>(deps: ActivityDeps, fn: F): Bound<F> {
+  return ((...args: never[]) => fn(deps, ...args)) as Bound<F>;
+}
+
+/** Every activity patchctl registers, each closed over the dependencies the worker built. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    planCycle: bind(deps, planCycle),
+    snapshotBatch: bind(deps, snapshotBatch),
+    deployBatch: bind(deps, deployBatch),
+    pollBatchJobs: bind(deps, pollBatchJobs),
+    verifyBatch: bind(deps, verifyBatch),
+    rollbackBatch: bind(deps, rollbackBatch),
+    verifyRollbackBatch: bind(deps, verifyRollbackBatch),
+    sendNotice: bind(deps, sendNotice),
+    openTicket: bind(deps, openTicket),
+    addTicketNote: bind(deps, addTicketNote),
+    closeTicket: bind(deps, closeTicket),
+    recordCycleStatus: bind(deps, recordCycleStatus),
+  };
+}
+
+export type PatchctlActivities = ReturnType<typeof createActivities>;

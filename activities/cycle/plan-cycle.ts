@@ -1,0 +1,179 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
+import type { CyclePlan, PlanCycleInput, RingPlan } from '../../domain/cycle-plan';
+import { EXCLUDED_LIST_LIMIT } from '../../domain/cycle-plan';
+import type { DeadlineGroup, ExcludedAsset } from '../../domain/cycle-status';
+import { FailureType } from '../../domain/failure-types';
+import { assignRings, batchCount, batchRings } from '../../domain/ring-assignment';
+import { highestSeverity, slaTerms } from '../../domain/sla';
+import type { ActivityDeps } from '../deps';
+import type { MissingPatch } from '../ports';
+import type { PoolClient } from 'pg';
+import { withTransaction } from '../store/pool';
+import {
+  loadActiveExclusions,
+  loadPlanningAssets,
+  recordMissing,
+  savePlan,
+  upsertPatches,
+  type PlannedMember,
+} from '../store/cycle-store';
+
+export function clientPolicy(policy: PatchPolicy, clientId: string): ClientPolicy {
+  const client = policy.clients.find((c) => c.id === clientId);
+  if (!client) {
+    throw ApplicationFailure.create({
+      type: FailureType.NotFound,
+      nonRetryable: true,
+      message: `client "${clientId}" is not in the policy (known: ${policy.clients.map((c) => c.id).join(', ')})`,
+    });
+  }
+  return client;
+}
+
+/**
+ * Plans a cycle: what is missing where, who is excluded, which ring and batch each asset is in and
+ * its SLA deadline. Members are stored; the workflow only gets the sizes.
+ */
+export async function planCycle(deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
+  // One transaction: a retried plan replaces the stored one whole, never half of it.
+  return withTransaction(deps.db, (tx) => planWithin(tx, deps, input));
+}
+
+/** Plans exactly like a cycle would and writes nothing: the transaction is rolled back. */
+export async function previewCycle(deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
+  const tx = await deps.db.connect();
+  try {
+    await tx.query('BEGIN');
+    return await planWithin(tx, deps, input);
+  } finally {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    tx.release();
+  }
+}
+
+async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
+  const { policy } = deps;
+  const client = clientPolicy(policy, input.clientId);
+  const plannedAt = new Date(input.plannedAt);
+  const assets = await loadPlanningAssets(db, client.id);
+  if (assets.length === 0) {
+    throw ApplicationFailure.create({
+      type: FailureType.NotFound,
+      nonRetryable: true,
+      message: `client "${client.id}" has no assets in inventory; run \`patchctl inventory import FILE --client ${client.id}\` first`,
+    });
+  }
+
+  const missing = await deps.adaptersFor(client.id).rmm.listMissingPatches(client.id, assets.map((a) => a.hostname));
+  const wanted = (m: MissingPatch) =>
+    input.patchIds && input.patchIds.length > 0 ? input.patchIds.includes(m.patchId) : !input.severity || m.severity === input.severity;
+  const inScope = missing.filter(wanted);
+
+  const exclusions = await loadActiveExclusions(db, client.id, plannedAt);
+  const excluded: ExcludedAsset[] = [];
+  const patchesByHost = new Map<string, MissingPatch[]>();
+  for (const m of inScope) {
+    const list = patchesByHost.get(m.hostname);
+    if (list) list.push(m);
+    else patchesByHost.set(m.hostname, [m]);
+  }
+  for (const exclusion of exclusions) {
+    for (const hostname of exclusion.hostnames) {
+      const pending = patchesByHost.get(hostname);
+      if (!pending) continue;
+      const lane = exclusion.kind === 'isolated-lane';
+      const keep = lane || exclusion.patchIds.length === 0 ? [] : pending.filter((p) => !exclusion.patchIds.includes(p.patchId));
+      if (keep.length === pending.length) continue;
+      excluded.push({
+        hostname,
+        reason: lane ? 'isolated lane (cannot be patched; compensating controls apply)' : 'active exception (deferral)',
+        exceptionId: exclusion.exceptionId,
+      });
+      if (keep.length === 0) patchesByHost.delete(hostname);
+      else patchesByHost.set(hostname, keep);
+    }
+  }
+
+  const byId = new Map(assets.map((a) => [a.assetId, a]));
+  const candidates = assets.filter((a) => patchesByHost.has(a.hostname));
+  const patchCatalog = new Map(inScope.map((m) => [m.patchId, m]));
+  await upsertPatches(db, [...patchCatalog.values()].map((m) => ({ id: m.patchId, title: m.title, product: m.product, severity: m.severity })));
+  const detectedAt = await recordMissing(
+    db,
+    candidates.flatMap((a) => (patchesByHost.get(a.hostname) ?? []).map((m) => ({ assetId: a.assetId, patchId: m.patchId }))),
+    plannedAt,
+  );
+
+  const rings = assignRings(candidates, { canarySize: policy.rings.canary.size, pilotShare: policy.rings.pilot.share });
+  const members: PlannedMember[] = batchRings(rings, policy.rollout.batchSize).map(({ asset, ring, batchIndex }) => {
+    const patches = patchesByHost.get(asset.hostname) ?? [];
+    const terms = slaTerms(policy.sla, asset.assetClass, highestSeverity(patches.map((p) => p.severity)), detectedAt.get(asset.assetId) ?? plannedAt);
+    return {
+      assetId: asset.assetId,
+      hostname: asset.hostname,
+      ring,
+      batchIndex,
+      assetClass: asset.assetClass,
+      patchIds: patches.map((p) => p.patchId).sort(),
+      slaDeadline: terms.deadline,
+      rebootMode: terms.reboot.mode,
+      snapshotRequired: policy.rollout.snapshotAssetClasses.includes(asset.assetClass),
+    };
+  });
+
+  await savePlan(
+      db,
+      {
+        id: input.cycleId,
+        clientId: client.id,
+        name: input.cycleId.split('/').pop() ?? input.cycleId,
+        severity: input.severity,
+        patchIds: [...patchCatalog.keys()].sort(),
+        requestedBy: input.requestedBy,
+      },
+      members,
+      excluded,
+  );
+
+  const ringPlans: RingPlan[] = (['canary', 'pilot', 'production'] as const).map((ring) => {
+    const inRing = members.filter((m) => m.ring === ring);
+    return {
+      ring,
+      size: inRing.length,
+      batches: batchCount(inRing.length, policy.rollout.batchSize),
+      snapshots: inRing.filter((m) => m.snapshotRequired).length,
+      manualReboots: inRing.filter((m) => m.rebootMode === 'manual-approval').length,
+    };
+  });
+
+  const groups = new Map<string, DeadlineGroup>();
+  for (const m of members) {
+    const severity = highestSeverity((patchesByHost.get(byId.get(m.assetId)?.hostname ?? '') ?? []).map((p) => p.severity));
+    const key = `${m.assetClass}|${severity}`;
+    const group = groups.get(key);
+    const deadline = m.slaDeadline.toISOString();
+    if (!group) groups.set(key, { assetClass: m.assetClass, severity, assets: 1, deadline, atRisk: false });
+    else {
+      group.assets++;
+      if (deadline < group.deadline) group.deadline = deadline;
+    }
+  }
+
+  return {
+    cycleId: input.cycleId,
+    clientId: client.id,
+    timezone: client.timezone,
+    maintenanceWindows: client.maintenanceWindows,
+    workloadChecks: client.workloadChecks,
+    patches: [...patchCatalog.values()].map((m) => ({ id: m.patchId, severity: m.severity })).sort((a, b) => a.id.localeCompare(b.id)),
+    rings: ringPlans,
+    excluded: excluded.slice(0, EXCLUDED_LIST_LIMIT),
+    excludedCount: excluded.length,
+    deadlines: [...groups.values()].sort((a, b) => a.deadline.localeCompare(b.deadline)),
+    ringsPolicy: policy.rings,
+    rollout: policy.rollout,
+    escalation: policy.msp.escalation,
+    clientOwner: client.owner,
+  };
+}

@@ -1,0 +1,182 @@
+import { heartbeat } from '@temporalio/activity';
+import type { RingName } from '../../config/policy-schema';
+import type {
+  AssetResult,
+  BatchRef,
+  OutcomeStage,
+  DeployBatchResult,
+  JobPollResult,
+  SnapshotBatchResult,
+  VerifyBatchInput,
+  VerifyBatchResult,
+} from '../../domain/batch';
+import { deploymentKey } from '../../domain/ids';
+import type { ActivityDeps } from '../deps';
+import { mapLimit } from '../map-limit';
+import {
+  finishJob,
+  loadBatch,
+  loadJobs,
+  loadSnapshots,
+  recordStateChanges,
+  saveJob,
+  saveSnapshot,
+  setOutcomes,
+  type BatchMember,
+  type StateChange,
+} from '../store/cycle-store';
+
+const VENDOR_CONCURRENCY = 10;
+
+export function jobKey(ref: { cycleId: string; ring: RingName; attempt: number }, hostname: string, patchId: string, kind: 'deploy' | 'uninstall'): string {
+  const base = deploymentKey(ref.cycleId, ref.ring, hostname, patchId);
+  const attempt = ref.attempt > 1 ? `#${ref.attempt}` : '';
+  return kind === 'deploy' ? `${base}${attempt}` : `${base}|uninstall`;
+}
+
+/** Members this attempt works on: everything on the first attempt, earlier failures on a retry. */
+async function attemptMembers(deps: ActivityDeps, ref: BatchRef): Promise<BatchMember[]> {
+  const members = await loadBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
+  return members.filter((m) => m.attempt === ref.attempt);
+}
+
+/** A retry takes the failed members of earlier attempts back to pending, once. */
+async function reopenFailed(deps: ActivityDeps, ref: BatchRef): Promise<void> {
+  if (ref.attempt <= 1) return;
+  await deps.db.query(
+    `UPDATE cycle_assets SET outcome = 'pending', outcome_stage = NULL, outcome_detail = NULL, attempt = $4
+      WHERE cycle_id = $1 AND ring = $2 AND batch_index = $3 AND outcome = 'failed' AND attempt < $4`,
+    [ref.cycleId, ref.ring, ref.batchIndex, ref.attempt],
+  );
+}
+
+/** Playbook: a tested snapshot before patching critical systems. No verified snapshot, no patch. */
+export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<SnapshotBatchResult> {
+  await reopenFailed(deps, ref);
+  const members = (await attemptMembers(deps, ref)).filter((m) => m.snapshotRequired && m.outcome === 'pending');
+  const existing = await loadSnapshots(deps.db, ref.cycleId, ref.ring, members.map((m) => m.hostname));
+  const { snapshot } = deps.adaptersFor(ref.clientId);
+  const failed: { member: BatchMember; detail: string }[] = [];
+  let verified = 0;
+  await mapLimit(members, VENDOR_CONCURRENCY, async (member) => {
+    if (existing.get(member.hostname)?.verified) {
+      verified++;
+      return;
+    }
+    const key = `${ref.cycleId}|${ref.ring}|${member.hostname}|snapshot`;
+    const { snapshotId } = await snapshot.take({ key, clientId: ref.clientId, hostname: member.hostname, label: `patchctl ${ref.cycleId} ${ref.ring}` });
+    const check = await snapshot.verify(ref.clientId, snapshotId);
+    await saveSnapshot(deps.db, { key, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, snapshotId, verified: check.ok, detail: check.detail });
+    if (check.ok) verified++;
+    else failed.push({ member, detail: `snapshot not verified: ${check.detail}` });
+    heartbeat();
+  });
+  await setOutcomes(
+    deps.db,
+    ref.cycleId,
+    failed.map(({ member, detail }) => ({ assetId: member.assetId, outcome: 'failed', stage: 'snapshot', detail })),
+  );
+  return { required: members.length, verified, failedHosts: failed.map((f) => f.member.hostname).sort() };
+}
+
+/** Submits one job per (asset, patch); the ledger makes a retried activity submit nothing twice. */
+export async function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<DeployBatchResult> {
+  const members = (await attemptMembers(deps, ref)).filter((m) => m.outcome === 'pending');
+  const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, 'deploy') })));
+  const ledger = await loadJobs(deps.db, pairs.map((p) => p.key));
+  const { rmm } = deps.adaptersFor(ref.clientId);
+  let submitted = 0;
+  await mapLimit(pairs.filter((p) => !ledger.has(p.key)), VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
+    const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
+    await saveJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
+    submitted++;
+    heartbeat();
+  });
+  return { assets: members.length, submitted, alreadySubmitted: pairs.length - submitted };
+}
+
+/** Asks the RMM about every unfinished job of the batch; deployment state is recorded as jobs finish. */
+export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 'deploy' | 'uninstall' }): Promise<JobPollResult> {
+  const all = await loadBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
+  const members = ref.kind === 'deploy' ? all.filter((m) => m.attempt === ref.attempt && m.outcome === 'pending') : all;
+  const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, ref.kind) })));
+  const ledger = await loadJobs(deps.db, pairs.map((p) => p.key));
+  const { rmm } = deps.adaptersFor(ref.clientId);
+  const result: JobPollResult = { pending: 0, succeeded: 0, failed: 0 };
+  const changes: StateChange[] = [];
+  await mapLimit(pairs, VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
+    const job = ledger.get(key);
+    if (!job) return;
+    if (job.state === 'succeeded' || job.state === 'failed') {
+      result[job.state]++;
+      return;
+    }
+    const status = await rmm.jobStatus(ref.clientId, job.vendorJobId);
+    if (status.state === 'succeeded' || status.state === 'failed') {
+      await finishJob(deps.db, key, status.state, status.detail);
+      result[status.state]++;
+      if (ref.kind === 'deploy') {
+        changes.push({ assetId: member.assetId, patchId, to: status.state === 'succeeded' ? 'deployed' : 'failed', detail: status.detail });
+      }
+    } else result.pending++;
+  });
+  await recordStateChanges(deps.db, ref.cycleId, ref.ring, changes);
+  return result;
+}
+
+/**
+ * Verification is not deployment: a fresh scan must show every patch installed and the client's
+ * workload checks must pass. Returns each asset's outcome for the evidence chain.
+ */
+export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): Promise<VerifyBatchResult> {
+  const members = await attemptMembers(deps, input);
+  const ledger = await loadJobs(
+    deps.db,
+    members.flatMap((m) => m.patchIds.map((p) => jobKey(input, m.hostname, p, 'deploy'))),
+  );
+  const { rmm } = deps.adaptersFor(input.clientId);
+  const results: (AssetResult & { assetId: string; patchIds: string[]; fresh: boolean })[] = await mapLimit(members, VENDOR_CONCURRENCY, async (m) => {
+    const base = { hostname: m.hostname, assetId: m.assetId, patchIds: m.patchIds, fresh: m.outcome === 'pending' };
+    if (m.outcome !== 'pending') {
+      // Decided before verification (a snapshot that failed), or by an earlier run of this activity.
+      const stage = (m.outcomeStage ?? 'snapshot') as OutcomeStage;
+      return { ...base, outcome: m.outcome === 'verified' ? ('verified' as const) : ('failed' as const), stage, detail: m.outcomeDetail ?? '' };
+    }
+    const jobs = m.patchIds.map((p) => ledger.get(jobKey(input, m.hostname, p, 'deploy')));
+    const failedJob = jobs.find((j) => !j || j.state !== 'succeeded');
+    if (failedJob !== undefined || jobs.some((j) => !j)) {
+      return { ...base, outcome: 'failed' as const, stage: 'deploy' as const, detail: failedJob?.detail ?? 'no deployment job recorded' };
+    }
+    const scan = await rmm.rescan(input.clientId, m.hostname, m.patchIds);
+    const notInstalled = m.patchIds.filter((p) => !scan.installed[p]);
+    if (notInstalled.length > 0) {
+      return { ...base, outcome: 'failed' as const, stage: 'verify' as const, detail: `rescan shows not installed: ${notInstalled.join(', ')}` };
+    }
+    for (const check of input.workloadChecks) {
+      const outcome = await rmm.runWorkloadCheck(input.clientId, m.hostname, check);
+      if (!outcome.ok) return { ...base, outcome: 'failed' as const, stage: 'workload-check' as const, detail: `${check}: ${outcome.detail}` };
+    }
+    heartbeat();
+    return { ...base, outcome: 'verified' as const, stage: 'verify' as const, detail: `rescan confirmed; checks passed: ${input.workloadChecks.join(', ') || 'none configured'}` };
+  });
+
+  const fresh = results.filter((r) => r.fresh);
+  await setOutcomes(deps.db, input.cycleId, fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })));
+  await recordStateChanges(
+    deps.db,
+    input.cycleId,
+    input.ring,
+    fresh
+      .filter((r) => r.stage === 'verify' || r.stage === 'workload-check')
+      .flatMap((r) => r.patchIds.map((patchId) => ({ assetId: r.assetId, patchId, to: r.outcome, detail: r.detail }))),
+  );
+  const assets = results.map(({ hostname, outcome, stage, detail }) => ({ hostname, outcome, stage, detail }));
+  // Deployed = the RMM ran every install; verification failures were still deployed.
+  const deployed = results.filter((r) => r.stage === 'verify' || r.stage === 'workload-check').length;
+  return {
+    assets,
+    deployed,
+    verified: results.filter((r) => r.outcome === 'verified').length,
+    failed: results.filter((r) => r.outcome === 'failed').length,
+  };
+}

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { RINGS } from '../../config/policy-schema';
+import { approveRingUpdate } from '../../workflows/messages';
+import { withCycle } from '../cycle-target';
+import { parseOptions } from '../options';
+import { info, printJson } from '../output';
+
+const options = z.object({
+  ring: z.enum(RINGS.filter((r) => r !== 'canary') as ['pilot', 'production']),
+  as: z.email({ message: 'must be the approver e-mail named in policy' }),
+  comment: z.string().max(500).optional(),
+  json: z.boolean().optional(),
+});
+
+export function cycleApproveCommand(): Command {
+  return new Command('approve')
+    .description('approve the promotion of a cycle to the next ring (only approvers named in policy; never the requester)')
+    .argument('<id>', 'cycle id (CLIENT/NAME)')
+    .requiredOption('--ring <ring>', 'ring to promote to: pilot | production')
+    .requiredOption('--as <who>', 'your approver identity as named in policy')
+    .option('--comment <text>', 'note recorded with the approval')
+    .option('--json', 'print the result as one JSON document')
+    .action(async (id: string, raw: Record<string, unknown>) => {
+      const opts = parseOptions(options, raw);
+      const result = await withCycle(id, (handle) =>
+        handle.executeUpdate(approveRingUpdate, { args: [{ ring: opts.ring, approver: opts.as, comment: opts.comment }] }),
+      );
+      if (opts.json) printJson({ cycleId: id, ...result });
+      else info(`approved: ${id} → ${result.ring} (${result.next})`);
+    });
+}

@@ -1,0 +1,55 @@
+import { Command } from 'commander';
+import { configCheckCommand } from './config-check';
+import { devCommand } from './dev';
+import { workerCommand } from './worker';
+import { cycleAbortCommand } from './cycle-abort';
+import { cycleApproveCommand } from './cycle-approve';
+import { cycleDecideCommand } from './cycle-decide';
+import { cycleIncidentCommand } from './cycle-incident';
+import { cycleListCommand } from './cycle-list';
+import { cyclePauseCommand } from './cycle-pause';
+import { cycleRejectCommand } from './cycle-reject';
+import { cycleResumeCommand } from './cycle-resume';
+import { cycleStartCommand } from './cycle-start';
+import { cycleStatusCommand } from './cycle-status';
+
+// The command registry. To add a command: write `client/commands/<name>.ts` exporting a factory that
+// returns a commander Command, import it here and add it to its group (or to TOP_LEVEL).
+
+type CommandFactory = () => Command;
+
+/** Group commands and their subcommands, in the order `--help` lists them. */
+const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
+  { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [] },
+  {
+    name: 'cycle',
+    description: 'start, watch, approve and stop patch cycles',
+    commands: [
+      cycleStartCommand,
+      cycleStatusCommand,
+      cycleListCommand,
+      cycleApproveCommand,
+      cycleRejectCommand,
+      cycleDecideCommand,
+      cycleIncidentCommand,
+      cycleAbortCommand,
+      cyclePauseCommand,
+      cycleResumeCommand,
+    ],
+  },
+  { name: 'exception', description: 'request, sign off, approve, renew and revoke patch exceptions', commands: [] },
+  { name: 'evidence', description: 'export, verify and replay the audit evidence of a cycle', commands: [] },
+  { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
+];
+
+const TOP_LEVEL: CommandFactory[] = [devCommand, workerCommand];
+
+export function registerCommands(program: Command): void {
+  for (const factory of TOP_LEVEL) program.addCommand(factory());
+  for (const group of GROUPS) {
+    const command = new Command(group.name).description(group.description);
+    for (const factory of group.commands) command.addCommand(factory());
+    program.addCommand(command);
+  }
+}

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { waitForStop } from '../dev-stack/stop-signal';
+import { badInput, failed } from '../errors';
+import { info } from '../output';
+import { loadEnv, resolveDatabaseUrl, resolveTemporalTarget } from '../stack';
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a patchctl worker against TEMPORAL_ADDRESS / DATABASE_URL (or the dev stack of this directory)')
+    .option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)')
+    .action(async (opts: { config?: string }) => {
+      const env = loadEnv();
+      const loaded = loadPolicyFile(findPolicyFile(opts.config));
+      if (!loaded.ok) throw badInput(`policy ${loaded.file} is not valid`, 'fix the problems listed (`patchctl config check` shows them)', loaded.problems);
+      const target = resolveTemporalTarget();
+      const databaseUrl = resolveDatabaseUrl();
+      // Loaded on use: the worker pulls in the native Temporal core, which `patchctl --help` does not need.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { installRuntimeLogging } = require('../dev-stack/runtime-logging') as typeof import('../dev-stack/runtime-logging');
+      const { startWorker } = require('../../workers/start-worker') as typeof import('../../workers/start-worker');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      installRuntimeLogging(env.PATCHCTL_LOG_LEVEL);
+      const worker = await startWorker({
+        temporalAddress: target.address,
+        namespace: target.namespace,
+        taskQueue: target.taskQueue,
+        databaseUrl,
+        policy: loaded.policy,
+        outboxDir: env.PATCHCTL_OUTBOX_DIR,
+        smtpUrl: env.SMTP_URL,
+        smtpPasswordFile: env.SMTP_PASSWORD_FILE,
+        poolMax: env.PATCHCTL_DB_POOL_MAX,
+        maxConcurrentActivities: env.PATCHCTL_WORKER_CONCURRENCY,
+        tls: env.TEMPORAL_TLS_CERT_PATH && env.TEMPORAL_TLS_KEY_PATH
+          ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+          : undefined,
+        apiKey: env.TEMPORAL_API_KEY,
+      });
+      info(`patchctl worker: polling task queue ${target.taskQueue} on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it`);
+      let crash: unknown;
+      const stopped = worker.run.then(
+        () => 'the worker stopped',
+        (err: unknown) => {
+          crash = err;
+          return 'the worker failed';
+        },
+      );
+      const reason = await waitForStop(stopped);
+      if (reason.kind === 'signal') {
+        info(`patchctl worker: ${reason.signal} received, finishing running tasks…`);
+        await worker.shutdown();
+        await worker.run;
+        return;
+      }
+      if (crash) throw failed(`the worker failed: ${(crash as Error).message}`);
+    });
+}

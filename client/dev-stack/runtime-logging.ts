@@ -1,0 +1,13 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+
+let installed = false;
+
+/**
+ * Routes SDK and worker logs to stderr at PATCHCTL_LOG_LEVEL. Installs once per process; the Runtime's
+ * own signal handling is switched off because our commands stop the worker, database and server in order.
+ */
+export function installRuntimeLogging(level: LogLevel): void {
+  if (installed) return;
+  installed = true;
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+}

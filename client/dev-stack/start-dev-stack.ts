@@ -1,0 +1,179 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import type { PatchPolicy } from '../../config/policy-schema';
+import { requireBinary, resolveTemporalCli } from '../../config/temporal-binaries';
+import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from '../../activities/store/embedded-postgres';
+import { migrateUp } from '../../activities/store/migrate';
+import { startWorker } from '../../workers/start-worker';
+import { badInput } from '../errors';
+import { loadEnv } from '../stack';
+import { devInfoFile, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
+import { installRuntimeLogging } from './runtime-logging';
+import { startTemporalDevServer } from './temporal-dev-server';
+
+export interface DevStackOptions {
+  cwd?: string;
+  /** Under --json nothing but the final document may reach stdout; progress goes to stderr. */
+  json?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Aborts a start that is still waiting (Ctrl-C during start-up). */
+  signal?: AbortSignal;
+  /** Progress notices ("starting Temporal…"); default: stderr. */
+  log?: (message: string) => void;
+}
+
+export interface DevStack {
+  info: DevInfo;
+  policy: PatchPolicy;
+  policyFile: string;
+  /** Settles when a part of the stack stopped by itself (worker crashed, server died). */
+  stoppedUnexpectedly: Promise<string>;
+  /** Stops worker, database and Temporal (in that order) and removes dev.json. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function loadPolicyOrRefuse(cwd: string, env: NodeJS.ProcessEnv): { policy: PatchPolicy; file: string } {
+  const result = loadPolicyFile(findPolicyFile(undefined, env, cwd));
+  if (!result.ok) throw badInput(`policy ${result.file} is not valid`, 'fix the problems listed (`patchctl config check` shows them)', result.problems);
+  return { policy: result.policy, file: result.file };
+}
+
+/** The Temporal server of a dev stack killed without cleanup still holds the port and the SQLite file. */
+function stopOrphanedServer(cwd: string, env: NodeJS.ProcessEnv): void {
+  const file = devInfoFile(cwd, env);
+  try {
+    const stale = JSON.parse(readFileSync(file, 'utf8')) as { temporalPid?: number };
+    if (!stale.temporalPid) return;
+    const cmdline = readFileSync(`/proc/${stale.temporalPid}/cmdline`, 'utf8');
+    if (cmdline.includes('start-dev') && cmdline.includes(stateDir(cwd, env))) process.kill(stale.temporalPid, 'SIGTERM');
+  } catch {
+    // No stale file, no such process, or no /proc: nothing to clean up.
+  }
+}
+
+/**
+ * Starts everything `patchctl dev` / `demo` need in this directory: the Temporal dev server (state in
+ * .patchctl/temporal.db), PostgreSQL (embedded in .patchctl/pgdata unless DATABASE_URL is set,
+ * migrated either way), a worker with its mail outbox, and .patchctl/dev.json for other commands.
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+
+  const running = readLiveDevInfo(cwd, env);
+  if (running) {
+    throw badInput(
+      `patchctl dev already runs for ${stateDir(cwd, env)} (pid ${running.pid}, Temporal ${running.temporalAddress}, UI ${running.uiUrl})`,
+      `use that stack, or stop it first (Ctrl-C in its terminal, or \`kill -INT ${running.pid}\`)`,
+    );
+  }
+  const parsedEnv = loadEnv(env);
+  const { policy, file: policyFile } = loadPolicyOrRefuse(cwd, env);
+  const temporalBinary = requireBinary(resolveTemporalCli(env), 'temporal');
+  installRuntimeLogging(parsedEnv.PATCHCTL_LOG_LEVEL);
+
+  const dir = stateDir(cwd, env);
+  mkdirSync(dir, { recursive: true });
+  stopOrphanedServer(cwd, env);
+
+  // Undo in reverse order whatever started, also when start-up fails half-way.
+  const stops: Array<{ what: string; stop: () => Promise<void> }> = [];
+  let stopping: Promise<void> | undefined;
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      const problems: string[] = [];
+      for (const { what, stop } of [...stops].reverse()) {
+        try {
+          await stop();
+        } catch (err) {
+          problems.push(`${what}: ${(err as Error).message}`);
+        }
+      }
+      removeDevInfo(process.pid, cwd, env);
+      if (problems.length > 0) throw new Error(`some parts did not stop cleanly: ${problems.join('; ')}`);
+    })();
+    return stopping;
+  };
+
+  let settleUnexpected: (what: string) => void = () => undefined;
+  const stoppedUnexpectedly = new Promise<string>((resolveStop) => {
+    settleUnexpected = resolveStop;
+  });
+  // Parts stopping because we asked them to is not news.
+  const reportUnexpectedStop = (what: string): void => {
+    if (!stopping) settleUnexpected(what);
+  };
+
+  try {
+    log('patchctl dev: starting the Temporal dev server…');
+    const temporal = await startTemporalDevServer({
+      binary: temporalBinary,
+      dbFile: join(dir, 'temporal.db'),
+      logFile: join(dir, 'temporal.log'),
+      namespace: parsedEnv.TEMPORAL_NAMESPACE,
+      signal: options.signal,
+    });
+    stops.push({ what: 'Temporal dev server', stop: temporal.stop });
+    void temporal.exited.then((code) => reportUnexpectedStop(`the Temporal dev server exited (code ${code}); see ${join(dir, 'temporal.log')}`));
+
+    let databaseUrl = parsedEnv.DATABASE_URL;
+    let poolMax = parsedEnv.PATCHCTL_DB_POOL_MAX;
+    if (!databaseUrl) {
+      log('patchctl dev: starting the embedded PostgreSQL…');
+      try {
+        const postgres = await startEmbeddedPostgres({ dataDir: join(dir, 'pgdata') });
+        stops.push({ what: 'embedded PostgreSQL', stop: postgres.stop });
+        databaseUrl = postgres.url;
+        poolMax = Math.min(poolMax, postgres.poolMax);
+      } catch (err) {
+        if (err instanceof EmbeddedPostgresInUseError) {
+          throw badInput(err.message, `stop process ${err.pid} first, or set DATABASE_URL to another PostgreSQL`);
+        }
+        throw err;
+      }
+    }
+    options.signal?.throwIfAborted();
+    await migrateUp(databaseUrl);
+
+    const outboxDir = resolve(cwd, parsedEnv.PATCHCTL_OUTBOX_DIR ?? join(dir, 'outbox'));
+    mkdirSync(outboxDir, { recursive: true });
+    log('patchctl dev: starting the worker…');
+    const worker = await startWorker({
+      temporalAddress: temporal.address,
+      namespace: parsedEnv.TEMPORAL_NAMESPACE,
+      taskQueue: parsedEnv.TEMPORAL_TASK_QUEUE,
+      databaseUrl,
+      policy,
+      outboxDir,
+      smtpUrl: parsedEnv.SMTP_URL,
+      smtpPasswordFile: parsedEnv.SMTP_PASSWORD_FILE,
+      poolMax,
+      maxConcurrentActivities: parsedEnv.PATCHCTL_WORKER_CONCURRENCY,
+      env,
+    });
+    stops.push({ what: 'worker', stop: () => worker.shutdown().then(() => worker.run.catch(() => undefined)) });
+    void worker.run.then(
+      () => reportUnexpectedStop('the worker stopped'),
+      (err: unknown) => reportUnexpectedStop(`the worker failed: ${(err as Error).message}`),
+    );
+
+    const info: DevInfo & { temporalPid: number } = {
+      pid: process.pid,
+      temporalAddress: temporal.address,
+      uiUrl: temporal.uiUrl,
+      databaseUrl,
+      namespace: parsedEnv.TEMPORAL_NAMESPACE,
+      taskQueue: parsedEnv.TEMPORAL_TASK_QUEUE,
+      outboxDir,
+      startedAt: new Date().toISOString(),
+      temporalPid: temporal.pid,
+    };
+    writeDevInfo(info, cwd, env);
+    return { info, policy, policyFile, stoppedUnexpectedly, stop: stopAll };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+import { envSchema, type PatchctlEnv } from '../config/env-schema';
+import { problemsFromZod } from '../config/problems';
+import { readLiveDevInfo } from './dev-stack/dev-info';
+import { badInput, START_STACK_FIX } from './errors';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Where the address came from, for messages: the environment or a running `patchctl dev`. */
+  source: 'env' | 'dev';
+}
+
+/** The environment, validated: a bad variable stops the command with its name and what was expected. */
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): PatchctlEnv {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw badInput('invalid environment', 'fix or unset the variables named above', problemsFromZod(parsed.error, env));
+}
+
+function noStack(cwd: string): never {
+  throw badInput(`no patchctl stack found (no TEMPORAL_ADDRESS / DATABASE_URL and no running \`patchctl dev\` in ${cwd})`, START_STACK_FIX);
+}
+
+/** Temporal to talk to: TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE, else the running dev stack of this directory. */
+export function resolveTemporalTarget(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): TemporalTarget {
+  const parsed = loadEnv(env);
+  if (parsed.TEMPORAL_ADDRESS) {
+    return { address: parsed.TEMPORAL_ADDRESS, namespace: parsed.TEMPORAL_NAMESPACE, taskQueue: parsed.TEMPORAL_TASK_QUEUE, source: 'env' };
+  }
+  const dev = readLiveDevInfo(cwd, env);
+  if (!dev) noStack(cwd);
+  return { address: dev.temporalAddress, namespace: dev.namespace, taskQueue: dev.taskQueue, source: 'dev' };
+}
+
+/** PostgreSQL to use: DATABASE_URL, else the running dev stack's embedded database. */
+export function resolveDatabaseUrl(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const parsed = loadEnv(env);
+  if (parsed.DATABASE_URL) return parsed.DATABASE_URL;
+  const dev = readLiveDevInfo(cwd, env);
+  if (!dev) noStack(cwd);
+  return dev.databaseUrl;
+}

@@ -1,0 +1,110 @@
+import type { AssetClass, RingName, Severity } from '../config/policy-schema';
+
+export type CyclePhase =
+  | 'planning'
+  | 'awaiting-approval'
+  | 'rejected'
+  | 'deploying'
+  | 'awaiting-decision'
+  | 'soaking'
+  | 'rolling-back'
+  | 'completed'
+  | 'rolled-back';
+
+export type RingState =
+  | 'pending'
+  | 'skipped'
+  | 'awaiting-approval'
+  | 'deploying'
+  | 'gate-breached'
+  | 'soaking'
+  | 'passed'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'rollback-failed';
+
+export interface RingCounts {
+  planned: number;
+  deployed: number;
+  verified: number;
+  failed: number;
+}
+
+export interface RingProgress extends RingCounts {
+  ring: RingName;
+  state: RingState;
+  /** Child workflow of the current attempt, for `cycle status` to ask about live batch progress. */
+  workflowId?: string;
+  attempt: number;
+  batches: number;
+  failureRate: number;
+  threshold: number;
+  soakUntil?: string;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export type GateDecision = 'rollback' | 'retry-failed' | 'override';
+
+export interface PendingDecision {
+  kind: 'promotion' | 'gate';
+  ring: RingName;
+  /** Who may give this decision (the person who started the cycle is never among them). */
+  deciders: string[];
+  since: string;
+  reason?: string;
+  /** When the cycle rolls back by itself if nobody decides (gate decisions only). */
+  decideBy?: string;
+}
+
+/** Who decided what, when: the audit trail that `evidence export` lifts out of history. */
+export interface DecisionRecord {
+  kind: 'approval' | 'rejection' | 'gate-decision' | 'timeout' | 'abort' | 'incident';
+  ring?: RingName;
+  by: string;
+  at: string;
+  decision?: string;
+  reason?: string;
+}
+
+export interface DeadlineGroup {
+  assetClass: AssetClass;
+  severity: Severity;
+  assets: number;
+  deadline: string;
+  atRisk: boolean;
+}
+
+export interface ExcludedAsset {
+  hostname: string;
+  reason: string;
+  exceptionId?: string;
+}
+
+export type CycleOutcome = 'completed' | 'rolled-back';
+
+export interface CycleStatus {
+  cycleId: string;
+  clientId: string;
+  requestedBy: string;
+  phase: CyclePhase;
+  paused: boolean;
+  startedAt: string;
+  rings: RingProgress[];
+  pending?: PendingDecision;
+  deadlines: DeadlineGroup[];
+  excluded: ExcludedAsset[];
+  excludedCount: number;
+  patches: number;
+  decisions: DecisionRecord[];
+  outcome?: { status: CycleOutcome; reason: string; endedAt: string };
+}
+
+export interface RingRolloutProgress extends RingCounts {
+  ring: RingName;
+  attempt: number;
+  phase: 'waiting-for-window' | 'paused' | 'snapshotting' | 'deploying' | 'verifying' | 'done';
+  batchesDone: number;
+  batches: number;
+  windowOpensAt?: string;
+}

@@ -1,0 +1,63 @@
+import type { RingName } from '../config/policy-schema';
+
+// Mail texts the cycle sends. Pure so the workflow can build them; ids are deterministic so a
+// retried send is recognisably the same message.
+
+export interface Notice {
+  messageId: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+function id(cycleId: string, what: string): string {
+  return `<${cycleId.replace(/[^a-zA-Z0-9.-]+/g, '.')}.${what}@patchctl>`;
+}
+
+export function promotionRequest(cycleId: string, ring: RingName, to: string[], reason: string): Notice {
+  return {
+    messageId: id(cycleId, `promotion.${ring}`),
+    to,
+    subject: `[patchctl] Approve promotion of ${cycleId} to ${ring}`,
+    text: `${cycleId} is ready to promote to the ${ring} ring (${reason}).\n\nApprove:  patchctl cycle approve ${cycleId} --ring ${ring} --as <you>\nReject:   patchctl cycle reject ${cycleId} --as <you> --reason "..."\n`,
+  };
+}
+
+export function promotionReminder(cycleId: string, ring: RingName, to: string[]): Notice {
+  return {
+    messageId: id(cycleId, `promotion.${ring}.reminder`),
+    to,
+    subject: `[patchctl] Reminder: ${cycleId} waits for approval to ${ring}`,
+    text: `${cycleId} is still waiting for someone to approve promotion to ${ring}.\n\npatchctl cycle approve ${cycleId} --ring ${ring} --as <you>\n`,
+  };
+}
+
+export function deadlineEscalation(cycleId: string, ring: RingName, to: string[], deadline: string): Notice {
+  return {
+    messageId: id(cycleId, `promotion.${ring}.escalation`),
+    to,
+    subject: `[patchctl] ESCALATION: ${cycleId} will miss its SLA deadline`,
+    text: `Promotion of ${cycleId} to ${ring} is still not approved. The earliest SLA deadline is ${deadline}.\n`,
+  };
+}
+
+export function gateBreached(cycleId: string, ring: RingName, attempt: number, to: string[], reason: string, ticketId: string, decideBy: string): Notice {
+  return {
+    messageId: id(cycleId, `gate.${ring}.${attempt}`),
+    to,
+    subject: `[patchctl] ${ring} gate breached for ${cycleId}`,
+    text:
+      `The ${ring} ring of ${cycleId} halted: ${reason}.\nPSA ticket: ${ticketId}\n` +
+      `Decide before ${decideBy} or the cycle rolls back:\n` +
+      `  patchctl cycle decide ${cycleId} --ring ${ring} --decision rollback|retry-failed|override --as <you> --reason "..."\n`,
+  };
+}
+
+export function cycleEnded(cycleId: string, to: string[], status: string, reason: string): Notice {
+  return {
+    messageId: id(cycleId, `ended.${status}`),
+    to,
+    subject: `[patchctl] ${cycleId} ${status}`,
+    text: `${cycleId} ended ${status}: ${reason}.\n\nDetails: patchctl cycle status ${cycleId}\n`,
+  };
+}

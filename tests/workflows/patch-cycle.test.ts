@@ -1,0 +1,335 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/create-activities';
+import type { ClientAdapters, RmmPort, SnapshotPort } from '../../activities/ports';
+import { cycleWorkflowId } from '../../domain/ids';
+import type { CycleStatus } from '../../domain/cycle-status';
+import { patchCycle, type PatchCycleInput } from '../../workflows/patch-cycle';
+import {
+  abortSignal,
+  approveRingUpdate,
+  gateDecisionUpdate,
+  incidentSignal,
+  rejectPromotionUpdate,
+} from '../../workflows/messages';
+import {
+  TASK_QUEUE,
+  advanceUntil,
+  createCycleHarness,
+  createTestWorker,
+  loadTestPolicy,
+  startTimeSkipping,
+  type CycleHarness,
+} from '../support/cycle-harness';
+
+// Time is global to a time-skipping environment, so these tests run one after another.
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkipping();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let harness: CycleHarness | undefined;
+afterEach(async () => {
+  await harness?.cleanup();
+  harness = undefined;
+});
+
+let counter = 0;
+async function withCycle<T>(
+  setup: { fleet?: number; wrap?: (adapters: ClientAdapters) => ClientAdapters; simulation?: Parameters<typeof loadTestPolicy>[1]; client?: string },
+  body: (ctx: { handle: Awaited<ReturnType<typeof start>>; worker: Worker; h: CycleHarness }) => Promise<T>,
+): Promise<T> {
+  const policy = loadTestPolicy(undefined, setup.simulation);
+  const client = setup.client ?? 'clinic';
+  harness = await createCycleHarness(policy, { [client]: setup.fleet ?? 20 }, setup.wrap && ((a) => setup.wrap!(a)));
+  const h = harness;
+  const worker = await createTestWorker(env, h.deps);
+  return worker.runUntil(async () => body({ handle: await start({ clientId: client }), worker, h }));
+}
+
+async function start(input: Partial<PatchCycleInput> & { clientId: string }) {
+  const cycleName = `test-${++counter}`;
+  return env.client.workflow.start(patchCycle, {
+    taskQueue: TASK_QUEUE,
+    workflowId: cycleWorkflowId(input.clientId, cycleName),
+    args: [{ cycleName, requestedBy: 'starter@msp.test', severity: undefined, ...input }],
+  });
+}
+
+const pendingPromotion = (ring: string) => (s: CycleStatus) => s.pending?.kind === 'promotion' && s.pending.ring === ring;
+const pendingGate = (ring: string) => (s: CycleStatus) => s.pending?.kind === 'gate' && s.pending.ring === ring;
+
+async function outcomes(h: CycleHarness, cycleId: string): Promise<Record<string, number>> {
+  const { rows } = await h.db.pool.query(`SELECT outcome, count(*)::int AS n FROM cycle_assets WHERE cycle_id = $1 GROUP BY outcome`, [cycleId]);
+  return Object.fromEntries(rows.map((r: { outcome: string; n: number }) => [r.outcome, r.n]));
+}
+
+/** An RMM whose first attempt fails on the given hosts and whose retries succeed. */
+function flakyOn(hosts: Set<string>) {
+  return (adapters: ClientAdapters): ClientAdapters => {
+    const rmm: RmmPort = {
+      ...adapters.rmm,
+      listDevices: (c) => adapters.rmm.listDevices(c),
+      listMissingPatches: (c, h) => adapters.rmm.listMissingPatches(c, h),
+      submitUninstall: (r) => adapters.rmm.submitUninstall(r),
+      rescan: (c, h, p) => adapters.rmm.rescan(c, h, p),
+      runWorkloadCheck: (c, h, k) => adapters.rmm.runWorkloadCheck(c, h, k),
+      submitDeployment: async (request) =>
+        hosts.has(request.hostname) && !request.key.includes('#') ? { jobId: `flaky:${request.key}` } : adapters.rmm.submitDeployment(request),
+      jobStatus: async (clientId, jobId) =>
+        jobId.startsWith('flaky:') ? { jobId, state: 'failed', detail: 'PATCH_MANAGEMENT_INSTALL_FAILED (flaky)' } : adapters.rmm.jobStatus(clientId, jobId),
+    };
+    return { ...adapters, rmm };
+  };
+}
+
+/** Plans a throwaway cycle to learn which hosts the (deterministic) canary holds. */
+async function probeCanary(h: CycleHarness): Promise<string[]> {
+  await createActivities(h.deps).planCycle({ cycleId: `probe-${++counter}`, clientId: 'clinic', requestedBy: 'probe@msp.test', plannedAt: new Date().toISOString() });
+  const { rows } = await h.db.pool.query(`SELECT hostname FROM cycle_assets WHERE cycle_id = $1 AND ring = 'canary' ORDER BY hostname`, [`probe-${counter}`]);
+  return rows.map((r: { hostname: string }) => r.hostname);
+}
+
+describe('patchCycle', () => {
+  it('promotes through canary, pilot and production with approvals, skipping the real 24h and 7d soaks', async () => {
+    await withCycle({}, async ({ handle, h }) => {
+      const atPilot = await advanceUntil(env, handle, pendingPromotion('pilot'));
+      expect(atPilot.rings.find((r) => r.ring === 'canary')).toMatchObject({ state: 'passed', failed: 0 });
+      expect(atPilot.pending?.deciders).toEqual(['lead@msp.test']);
+      // Nobody answers for 3 hours: the 2h reminder goes out.
+      await env.sleep('3h');
+      await handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test' }] });
+      await advanceUntil(env, handle, pendingPromotion('production'));
+      await handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'production', approver: 'owner@clinic.test' }] });
+      const result = await handle.result();
+
+      expect(result.status).toBe('completed');
+      expect(result.rings.map((r) => [r.ring, r.state])).toEqual([
+        ['canary', 'passed'],
+        ['pilot', 'passed'],
+        ['production', 'passed'],
+      ]);
+      const planned = result.rings.reduce((n, r) => n + r.planned, 0);
+      expect(result.rings.reduce((n, r) => n + r.verified, 0)).toBe(planned);
+      expect(await outcomes(h, handle.workflowId)).toEqual({ verified: planned });
+      expect(result.decisions.filter((d) => d.kind === 'approval').map((d) => d.by)).toEqual(['lead@msp.test', 'owner@clinic.test']);
+
+      // Critical systems had a verified snapshot before any patch job was submitted for them.
+      const { rows } = await h.db.pool.query(
+        `SELECT ca.hostname, s.verified_at IS NOT NULL AS verified, s.taken_at <= min(j.submitted_at) AS before
+           FROM cycle_assets ca JOIN snapshots s ON s.cycle_id = ca.cycle_id AND s.hostname = ca.hostname
+           JOIN deployment_jobs j ON j.cycle_id = ca.cycle_id AND j.hostname = ca.hostname
+          WHERE ca.cycle_id = $1 AND ca.snapshot_required GROUP BY ca.hostname, s.verified_at, s.taken_at`,
+        [handle.workflowId],
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r: { verified: boolean; before: boolean }) => r.verified && r.before)).toBe(true);
+      // Approval mail went out, and a reminder when nobody answered within 2h.
+      const subjects = h.mail().map((m) => /Subject: (.*)/.exec(m)?.[1] ?? '');
+      expect(subjects.some((s) => s.includes('Approve promotion') && s.includes('pilot'))).toBe(true);
+      expect(subjects.some((s) => s.includes('Reminder'))).toBe(true);
+    });
+  });
+
+  it('waits for the client maintenance window before deploying', async () => {
+    await withCycle({ client: 'night-clinic' }, async ({ handle, h }) => {
+      const status = await advanceUntil(env, handle, (s) => s.rings.some((r) => r.ring === 'canary' && r.state === 'deploying'), '1m');
+      const canary = status.rings.find((r) => r.ring === 'canary');
+      const child = env.client.workflow.getHandle(canary?.workflowId ?? '');
+      const { ringProgressQuery } = await import('../../workflows/messages');
+      let progress = await child.query(ringProgressQuery);
+      for (let i = 0; i < 20 && progress.phase !== 'waiting-for-window'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        progress = await child.query(ringProgressQuery);
+      }
+      expect(progress.phase).toBe('waiting-for-window');
+      const opens = new Date(progress.windowOpensAt ?? '');
+      // Saturday 22:00 in Berlin is 20:00 or 21:00 UTC depending on daylight saving.
+      expect(opens.getUTCDay()).toBe(6);
+      expect([20, 21]).toContain(opens.getUTCHours());
+      const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
+      expect(rows[0].n).toBe(0);
+      await advanceUntil(env, handle, pendingPromotion('pilot'), '2h');
+      const after = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
+      expect(after.rows[0].n).toBeGreaterThan(0);
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      expect((await handle.result()).status).toBe('rolled-back');
+    });
+  });
+
+  it('rolls the canary back when its gate breaches and the approver decides rollback', async () => {
+    await withCycle({ simulation: { failingRings: ['canary'] } }, async ({ handle, h }) => {
+      const breached = await advanceUntil(env, handle, pendingGate('canary'));
+      expect(breached.rings[0]).toMatchObject({ state: 'gate-breached' });
+      expect(breached.rings[0]?.failureRate).toBe(1);
+      await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'rollback', by: 'lead@msp.test', reason: 'installer broken' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('rolled-back');
+      expect(result.reason).toContain('failure rate 100.0%');
+      expect(result.rings[0]?.state).toBe('rolled-back');
+      expect(result.rings[1]?.state).toBe('pending');
+      const tickets = await h.db.pool.query(`SELECT summary FROM sim_psa_tickets`);
+      expect(tickets.rows.map((r: { summary: string }) => r.summary)).toEqual([expect.stringContaining('canary gate breached')]);
+    });
+  });
+
+  it('retries only the failed assets when the approver decides retry-failed, then carries on', async () => {
+    const flaky = new Set<string>();
+    await withCycle({ wrap: flakyOn(flaky) }, async ({ handle, h }) => {
+      // The plan is deterministic: learn the canary from a probe plan, then make two of them flaky.
+      const canary = await probeCanary(h);
+      expect(canary.length).toBeGreaterThanOrEqual(3);
+      canary.slice(0, 2).forEach((host) => flaky.add(host));
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'replan' });
+      await handle.result();
+      const second = await start({ clientId: 'clinic' });
+      const breached = await advanceUntil(env, second, pendingGate('canary'));
+      expect(breached.rings[0]?.failed).toBe(2);
+      await second.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'retry-failed', by: 'lead@msp.test', reason: 'transient' }] });
+      const atPilot = await advanceUntil(env, second, pendingPromotion('pilot'));
+      expect(atPilot.rings[0]).toMatchObject({ state: 'passed', failed: 0, attempt: 2 });
+      const jobs = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1 AND key LIKE '%#2'`, [second.workflowId]);
+      expect(jobs.rows[0].n).toBeGreaterThan(0);
+      const retried = await h.db.pool.query(`SELECT DISTINCT hostname FROM deployment_jobs WHERE cycle_id = $1 AND key LIKE '%#2' ORDER BY hostname`, [second.workflowId]);
+      expect(retried.rows.map((r: { hostname: string }) => r.hostname)).toEqual(canary.slice(0, 2).sort());
+      await second.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await second.result();
+    });
+  });
+
+  it('continues past a breached gate when an approver overrides it with a reason', async () => {
+    await withCycle({ simulation: { failingRings: ['canary'] } }, async ({ handle }) => {
+      await advanceUntil(env, handle, pendingGate('canary'));
+      await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'override', by: 'lead@msp.test', reason: 'known false alarm' }] });
+      const status = await advanceUntil(env, handle, pendingPromotion('pilot'));
+      expect(status.rings[0]?.state).toBe('passed');
+      expect(status.decisions).toContainEqual(expect.objectContaining({ kind: 'gate-decision', decision: 'override', reason: 'known false alarm' }));
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.result();
+    });
+  });
+
+  it('fails the ring when an incident is reported during its soak', async () => {
+    await withCycle({}, async ({ handle }) => {
+      await advanceUntil(env, handle, (s) => s.rings[0]?.state === 'soaking', '1m');
+      await handle.signal(incidentSignal, { summary: 'EHR login fails on ws-0003', reportedBy: 'helpdesk@clinic.test' });
+      const status = await advanceUntil(env, handle, pendingGate('canary'), '1m');
+      expect(status.pending?.reason).toContain('EHR login fails');
+      await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'rollback', by: 'lead@msp.test', reason: 'incident' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('rolled-back');
+      expect(result.rings[0]?.state).toBe('rolled-back');
+    });
+  });
+
+  it('rolls back every touched ring when a promotion is rejected', async () => {
+    await withCycle({}, async ({ handle, h }) => {
+      await advanceUntil(env, handle, pendingPromotion('pilot'));
+      await handle.executeUpdate(rejectPromotionUpdate, { args: [{ approver: 'lead@msp.test', reason: 'vendor advisory' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('rolled-back');
+      expect(result.reason).toContain('rejected by lead@msp.test: vendor advisory');
+      expect(result.rings.map((r) => r.state)).toEqual(['rolled-back', 'rejected', 'pending']);
+      const states = await h.db.pool.query(
+        `SELECT DISTINCT s.state FROM asset_patch_state s JOIN cycle_assets c ON c.asset_id = s.asset_id AND c.cycle_id = $1 WHERE c.ring = 'canary'`,
+        [handle.workflowId],
+      );
+      expect(states.rows.map((r: { state: string }) => r.state)).toEqual(['rolled-back']);
+    });
+  });
+
+  it('refuses approvals from people not named for the ring and from the person who started the cycle', async () => {
+    await withCycle({}, async ({ handle }) => {
+      await advanceUntil(env, handle, pendingPromotion('pilot'));
+      const stranger = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'intern@msp.test' }] });
+      await expect(stranger).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(stranger).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('not named in policy') } });
+      const starter = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'starter@msp.test' }] });
+      await expect(starter).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('four-eyes') } });
+      const wrongRing = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'production', approver: 'owner@clinic.test' }] });
+      await expect(wrongRing).rejects.toMatchObject({ cause: { type: 'NotPending' } });
+      const status = await advanceUntil(env, handle, pendingPromotion('pilot'), 1);
+      expect(status.decisions.filter((d) => d.kind === 'approval')).toEqual([]);
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.result();
+    });
+  });
+
+  it('rolls back by itself when nobody decides on a breached gate in time', async () => {
+    await withCycle({ simulation: { failingRings: ['canary'] } }, async ({ handle }) => {
+      await advanceUntil(env, handle, pendingGate('canary'));
+      const result = await handle.result();
+      expect(result.status).toBe('rolled-back');
+      expect(result.reason).toContain('no gate decision by');
+      expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'timeout', by: 'patchctl' }));
+    });
+  });
+
+  it('aborts mid-ring: the running rollout is cancelled and what it deployed is rolled back', async () => {
+    const hang = new Set<string>();
+    const hanging = (adapters: ClientAdapters): ClientAdapters => ({
+      ...adapters,
+      rmm: {
+        ...adapters.rmm,
+        listMissingPatches: (c, h) => adapters.rmm.listMissingPatches(c, h),
+        submitDeployment: (r) => adapters.rmm.submitDeployment(r),
+        submitUninstall: (r) => adapters.rmm.submitUninstall(r),
+        rescan: (c, h, p) => adapters.rmm.rescan(c, h, p),
+        runWorkloadCheck: (c, h, k) => adapters.rmm.runWorkloadCheck(c, h, k),
+        listDevices: (c) => adapters.rmm.listDevices(c),
+        jobStatus: async (c, jobId) => {
+          const status = await adapters.rmm.jobStatus(c, jobId);
+          return [...hang].some((host) => jobId.includes(host) || status.detail.includes(host)) ? { ...status, state: 'running' } : status;
+        },
+      },
+    });
+    await withCycle({ wrap: hanging }, async ({ handle, h }) => {
+      const canary = await probeCanary(h);
+      hang.add(canary[canary.length - 1] as string);
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'replan' });
+      await handle.result();
+      const second = await start({ clientId: 'clinic' });
+      await advanceUntil(env, second, (s) => s.rings[0]?.state === 'deploying', '1m');
+      // Wait until the rollout has submitted its jobs and is polling the one that never finishes.
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1 AND state = 'succeeded'`, [second.workflowId]);
+        if (rows[0].n > 0) break;
+        await env.sleep('30s');
+      }
+      await second.signal(abortSignal, { by: 'lead@msp.test', reason: 'vendor pulled the patch' });
+      const result = await second.result();
+      expect(result.status).toBe('rolled-back');
+      expect(result.reason).toBe('aborted by lead@msp.test: vendor pulled the patch');
+      expect(result.rings[0]?.state).toBe('rolled-back');
+      const uninstalls = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1 AND kind = 'uninstall'`, [second.workflowId]);
+      expect(uninstalls.rows[0].n).toBeGreaterThan(0);
+    });
+  });
+
+  it('records a failing compensation and still rolls back the other rings', async () => {
+    const brokenRestore = (adapters: ClientAdapters): ClientAdapters => {
+      const snapshot: SnapshotPort = {
+        take: (r) => adapters.snapshot.take(r),
+        verify: (c, id) => adapters.snapshot.verify(c, id),
+        restore: async () => ({ ok: false, detail: 'datastore offline' }),
+      };
+      return { ...adapters, snapshot };
+    };
+    await withCycle({ wrap: brokenRestore }, async ({ handle }) => {
+      await advanceUntil(env, handle, pendingPromotion('pilot'));
+      await handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test' }] });
+      await advanceUntil(env, handle, pendingPromotion('production'));
+      await handle.executeUpdate(rejectPromotionUpdate, { args: [{ approver: 'owner@clinic.test', reason: 'clinic busy' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('rolled-back');
+      // Pilot holds core servers whose snapshot restore fails; canary (workstations) still rolls back.
+      expect(result.rings.map((r) => r.state)).toEqual(['rolled-back', 'rollback-failed', 'rejected']);
+    });
+  });
+});

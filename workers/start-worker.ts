@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { PatchPolicy } from '../config/policy-schema';
+import { buildClientAdapters } from '../activities/adapters/build-adapters';
+import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
+import { createActivities } from '../activities/create-activities';
+import { createPool } from '../activities/store/pool';
+import { migrateUp } from '../activities/store/migrate';
+import { workflowSource } from './workflow-source';
+
+export interface StartWorkerOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  databaseUrl: string;
+  policy: PatchPolicy;
+  outboxDir?: string;
+  smtpUrl?: string;
+  smtpPasswordFile?: string;
+  /** Pool size; the embedded PostgreSQL wants a small one. */
+  poolMax?: number;
+  maxConcurrentActivities?: number;
+  tls?: { certPath: string; keyPath: string; caPath?: string; serverName?: string };
+  apiKey?: string;
+  /** Where vendor adapters read their endpoints and credential files from. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped (after shutdown, or if it failed). */
+  run: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Builds pg pool, mailer and vendor clients once, and runs the one patchctl worker type. */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  await migrateUp(options.databaseUrl);
+  const db = createPool(options.databaseUrl, options.poolMax ?? 10);
+  const mailer = createMailer({
+    from: options.policy.msp.mailFrom,
+    smtpUrl: options.smtpUrl,
+    outboxDir: options.smtpUrl ? undefined : options.outboxDir,
+    smtpPasswordFile: options.smtpPasswordFile,
+  });
+  const adaptersFor = buildClientAdapters({ db, policy: options.policy, env: options.env ?? process.env });
+  const connection = await NativeConnection.connect({
+    address: options.temporalAddress,
+    apiKey: options.apiKey,
+    tls: options.tls
+      ? {
+          serverNameOverride: options.tls.serverName,
+          serverRootCACertificate: options.tls.caPath ? readFileSync(options.tls.caPath) : undefined,
+          clientCertPair: { crt: readFileSync(options.tls.certPath), key: readFileSync(options.tls.keyPath) },
+        }
+      : undefined,
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource(),
+    activities: createActivities({ db, policy: options.policy, adaptersFor, mailer }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+  });
+  const run = worker.run().finally(async () => {
+    await connection.close();
+    await db.end();
+  });
+  return {
+    run,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await run;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+// The workflow bundle's entry: every workflow type the patchctl worker runs.
+export { patchCycle } from './patch-cycle';
+export { ringRollout } from './ring-rollout';
+export { ringRollback } from './ring-rollback';
