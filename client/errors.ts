@@ -90,8 +90,8 @@ function refusedAddress(err: unknown): string | undefined {
 }
 
 function fromCommander(err: CommanderError): ErrorReport {
-  // `--help` and `--version` go through the same exit override; they are successes.
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return { message: '', exitCode: ExitCode.ok };
+  // `--help`, `help CMD` and `--version` go through the same exit override; they are successes.
+  if (err.exitCode === 0) return { message: '', exitCode: ExitCode.ok };
   if (err.code === 'commander.help') {
     return { message: 'a subcommand is required', exitCode: ExitCode.badInput, fix: 'pick one of the commands listed above' };
   }
@@ -142,8 +142,10 @@ export function describeError(err: unknown): ErrorReport {
       }
     }
   }
-  if (err instanceof ServiceError && /connect/i.test(err.message)) {
-    return { message: `cannot reach the Temporal server: ${err.cause?.message ?? err.message}`, exitCode: ExitCode.badInput, fix: START_STACK_FIX };
+  // grpc-js gives up waiting for the channel with a plain Error.
+  if (err instanceof Error && /failed to connect/i.test(err.message)) {
+    const detail = err instanceof ServiceError && err.cause ? err.cause.message : err.message;
+    return { message: `cannot reach the Temporal server: ${detail}`, exitCode: ExitCode.badInput, fix: START_STACK_FIX };
   }
   const refused = refusedAddress(err);
   if (refused) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PatchctlEnv } from '../config/env-schema';
-import { badInput } from './errors';
+import { badInput, START_STACK_FIX } from './errors';
 import { loadEnv, type TemporalTarget } from './stack';
 
 function readSecretFile(variable: string, file: string): Buffer {
@@ -40,7 +40,15 @@ export function connectionOptions(target: Pick<TemporalTarget, 'address'>, env: 
 
 /** A Temporal client for the target; the caller closes it with `client.connection.close()`. */
 export async function connectClient(target: Pick<TemporalTarget, 'address' | 'namespace'>, env?: PatchctlEnv): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(target, env));
+  let connection: Connection;
+  try {
+    connection = await Connection.connect(connectionOptions(target, env));
+  } catch (err) {
+    if (err instanceof Error && /failed to connect|UNAVAILABLE|ECONNREFUSED/i.test(err.message)) {
+      throw badInput(`cannot reach the Temporal server at ${target.address}: ${err.message}`, START_STACK_FIX);
+    }
+    throw err;
+  }
   return new Client({ connection, namespace: target.namespace });
 }
 

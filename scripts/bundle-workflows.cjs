@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Pre-bundles the compiled workflow code into dist/workflow-bundle.js so production workers start from
-// the bundle (workflowBundle.codePath) instead of running webpack at every start.
+// Last step of `npm run build`: pre-bundles the compiled workflow code into dist/workflow-bundle.js so
+// production workers start from the bundle (workflowBundle.codePath) instead of running webpack at
+// every start, and marks the CLI entry executable.
 'use strict';
 
 const fs = require('node:fs');
@@ -10,7 +11,14 @@ const root = path.resolve(__dirname, '..');
 const entry = path.join(root, 'dist', 'workflows', 'index.js');
 const out = path.join(root, 'dist', 'workflow-bundle.js');
 
+/** tsc keeps main.js's shebang but not an executable mode; `bin` links and ./dist/client/main.js need it. */
+function markCliExecutable() {
+  const cli = path.join(root, 'dist', 'client', 'main.js');
+  if (fs.existsSync(cli)) fs.chmodSync(cli, 0o755);
+}
+
 async function main() {
+  markCliExecutable();
   if (!fs.existsSync(entry)) {
     process.stdout.write(`bundle-workflows: ${path.relative(root, entry)} not built yet (no workflows/index.ts); skipping the workflow bundle\n`);
     return;

@@ -36,6 +36,9 @@ describe('patchctl basics (built CLI)', () => {
       expect(help.code, `${names[i]} --help`).toBe(0);
       expect(help.stdout).toContain(`Usage: patchctl ${names[i]}`);
     });
+    const viaHelpCommand = await runCli(['help', 'config']);
+    expect(viaHelpCommand.code).toBe(0);
+    expect(viaHelpCommand.stdout).toContain('Usage: patchctl config');
     const check = await runCli(['config', 'check', '--help']);
     expect(check.code).toBe(0);
     expect(check.stdout).toContain('Usage: patchctl config check');
@@ -94,6 +97,9 @@ describe('patchctl basics (built CLI)', () => {
     const command = await runCli(['frobnicate']);
     expect(command.code).toBe(2);
     expect(command.stderr).toContain("unknown command 'frobnicate'");
+    const bareGroup = await runCli(['config']);
+    expect(bareGroup.code).toBe(2);
+    expect(bareGroup.stderr).toContain('a subcommand is required');
     const option = await runCli(['config', 'check', '--frobnicate', '--json']);
     expect(option.code).toBe(2);
     expect(option.json<ErrorDoc>().error.message).toContain("unknown option '--frobnicate'");

@@ -131,3 +131,20 @@ export async function advanceUntil(
   }
   throw new Error('awaited cycle state never came');
 }
+
+/**
+ * With PATCHCTL_RECORD_HISTORIES=1, writes the histories of these workflows under tests/replay/histories
+ * so they become replay fixtures (`tests/replay`). Normal runs write nothing.
+ */
+export async function recordHistories(env: TestWorkflowEnvironment, name: string, workflowIds: string[]): Promise<void> {
+  if (process.env.PATCHCTL_RECORD_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = join(process.cwd(), 'tests', 'replay', 'histories');
+  mkdirSync(dir, { recursive: true });
+  for (const workflowId of workflowIds) {
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const file = `${name}--${encodeURIComponent(workflowId)}.json`;
+    writeFileSync(join(dir, file), historyToJSON(history));
+  }
+}

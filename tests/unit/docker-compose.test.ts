@@ -228,6 +228,13 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(users.at(-1));
   });
 
+  it('installs from the lockfile, builds the workflow bundle and drops dev dependencies', () => {
+    expect(dockerfileText).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfileText).toMatch(/npm run build\b/);
+    expect(packageJson.scripts?.build).toMatch(/bundle-workflows/);
+    expect(dockerfileText).toMatch(/npm prune --omit=dev/);
+  });
+
   it('ships the SQL migrations the store reads from the source path at runtime', () => {
     expect(dockerfileText).toMatch(/COPY\s+(--from=\S+\s+)?\S*activities\/store\/migrations\s+\S*activities\/store\/migrations/);
     expect(statSync(join(root, 'activities', 'store', 'migrations')).isDirectory()).toBe(true);

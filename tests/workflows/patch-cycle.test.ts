@@ -20,6 +20,7 @@ import {
   createCycleHarness,
   createTestWorker,
   loadTestPolicy,
+  recordHistories,
   startTimeSkipping,
   type CycleHarness,
 } from '../support/cycle-harness';
@@ -110,6 +111,7 @@ describe('patchCycle', () => {
       const result = await handle.result();
 
       expect(result.status).toBe('completed');
+      await recordHistories(env, 'completed', [handle.workflowId, ...result.rings.map((r) => r.workflowId ?? '')]);
       expect(result.rings.map((r) => [r.ring, r.state])).toEqual([
         ['canary', 'passed'],
         ['pilot', 'passed'],
@@ -172,6 +174,7 @@ describe('patchCycle', () => {
       const result = await handle.result();
       expect(result.status).toBe('rolled-back');
       expect(result.reason).toContain('failure rate 100.0%');
+      await recordHistories(env, 'gate-rollback', [handle.workflowId, `${handle.workflowId}/ring/canary`, `${handle.workflowId}/ring/canary/rollback`]);
       expect(result.rings[0]?.state).toBe('rolled-back');
       expect(result.rings[1]?.state).toBe('pending');
       const tickets = await h.db.pool.query(`SELECT summary FROM sim_psa_tickets`);
