@@ -142,8 +142,8 @@ export function describeError(err: unknown): ErrorReport {
       }
     }
   }
-  // grpc-js gives up waiting for the channel with a plain Error.
-  if (err instanceof Error && /failed to connect/i.test(err.message)) {
+  // grpc-js gives up waiting for the channel with a plain Error; the worker's native core reports tonic's.
+  if (err instanceof Error && /failed to connect|tcp connect error|tonic::transport/i.test(err.message)) {
     const detail = err instanceof ServiceError && err.cause ? err.cause.message : err.message;
     return { message: `cannot reach the Temporal server: ${detail}`, exitCode: ExitCode.badInput, fix: START_STACK_FIX };
   }

@@ -41,3 +41,10 @@ export function resolveDatabaseUrl(env: NodeJS.ProcessEnv = process.env, cwd: st
   if (!dev) noStack(cwd);
   return dev.databaseUrl;
 }
+
+/** Where mail goes when there is no SMTP relay: PATCHCTL_OUTBOX_DIR, else the running dev stack's outbox. */
+export function resolveOutboxDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
+  const parsed = loadEnv(env);
+  if (parsed.PATCHCTL_OUTBOX_DIR) return parsed.PATCHCTL_OUTBOX_DIR;
+  return readLiveDevInfo(cwd, env)?.outboxDir;
+}

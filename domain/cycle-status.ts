@@ -3,7 +3,6 @@ import type { AssetClass, RingName, Severity } from '../config/policy-schema';
 export type CyclePhase =
   | 'planning'
   | 'awaiting-approval'
-  | 'rejected'
   | 'deploying'
   | 'awaiting-decision'
   | 'soaking'
@@ -15,6 +14,7 @@ export type RingState =
   | 'pending'
   | 'skipped'
   | 'awaiting-approval'
+  | 'rejected'
   | 'deploying'
   | 'gate-breached'
   | 'soaking'

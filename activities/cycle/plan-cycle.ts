@@ -8,9 +8,9 @@ import { assignRings, batchCount, batchRings } from '../../domain/ring-assignmen
 import { highestSeverity, slaTerms } from '../../domain/sla';
 import type { ActivityDeps } from '../deps';
 import type { MissingPatch } from '../ports';
-import type { PoolClient } from 'pg';
 import { withTransaction } from '../store/pool';
 import {
+  firstDetected,
   loadActiveExclusions,
   loadPlanningAssets,
   recordMissing,
@@ -36,24 +36,33 @@ export function clientPolicy(policy: PatchPolicy, clientId: string): ClientPolic
  * its SLA deadline. Members are stored; the workflow only gets the sizes.
  */
 export async function planCycle(deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
-  // One transaction: a retried plan replaces the stored one whole, never half of it.
-  return withTransaction(deps.db, (tx) => planWithin(tx, deps, input));
+  const draft = await draftPlan(deps, input);
+  // Reads and vendor calls happen before the transaction: the embedded PostgreSQL runs only the
+  // transaction's connection while one is open, so a vendor adapter querying it would wait forever.
+  await withTransaction(deps.db, async (tx) => {
+    await upsertPatches(tx, draft.patches);
+    await recordMissing(tx, draft.missingPairs, new Date(input.plannedAt));
+    await savePlan(tx, draft.cycle, draft.members, draft.excluded);
+  });
+  return draft.plan;
 }
 
-/** Plans exactly like a cycle would and writes nothing: the transaction is rolled back. */
+/** Plans exactly like a cycle would and writes nothing. */
 export async function previewCycle(deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
-  const tx = await deps.db.connect();
-  try {
-    await tx.query('BEGIN');
-    return await planWithin(tx, deps, input);
-  } finally {
-    await tx.query('ROLLBACK').catch(() => undefined);
-    tx.release();
-  }
+  return (await draftPlan(deps, input)).plan;
 }
 
-async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
-  const { policy } = deps;
+interface DraftPlan {
+  plan: CyclePlan;
+  cycle: Parameters<typeof savePlan>[1];
+  members: PlannedMember[];
+  excluded: ExcludedAsset[];
+  patches: Parameters<typeof upsertPatches>[1];
+  missingPairs: { assetId: string; patchId: string }[];
+}
+
+async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<DraftPlan> {
+  const { policy, db } = deps;
   const client = clientPolicy(policy, input.clientId);
   const plannedAt = new Date(input.plannedAt);
   const assets = await loadPlanningAssets(db, client.id);
@@ -98,12 +107,10 @@ async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleIn
   const byId = new Map(assets.map((a) => [a.assetId, a]));
   const candidates = assets.filter((a) => patchesByHost.has(a.hostname));
   const patchCatalog = new Map(inScope.map((m) => [m.patchId, m]));
-  await upsertPatches(db, [...patchCatalog.values()].map((m) => ({ id: m.patchId, title: m.title, product: m.product, severity: m.severity })));
-  const detectedAt = await recordMissing(
-    db,
-    candidates.flatMap((a) => (patchesByHost.get(a.hostname) ?? []).map((m) => ({ assetId: a.assetId, patchId: m.patchId }))),
-    plannedAt,
-  );
+  const patches = [...patchCatalog.values()].map((m) => ({ id: m.patchId, title: m.title, product: m.product, severity: m.severity }));
+  const missingPairs = candidates.flatMap((a) => (patchesByHost.get(a.hostname) ?? []).map((m) => ({ assetId: a.assetId, patchId: m.patchId })));
+  // The SLA clock runs from when a patch was first seen missing, not from when this cycle planned.
+  const detectedAt = await firstDetected(db, missingPairs);
 
   const rings = assignRings(candidates, { canarySize: policy.rings.canary.size, pilotShare: policy.rings.pilot.share });
   const members: PlannedMember[] = batchRings(rings, policy.rollout.batchSize).map(({ asset, ring, batchIndex }) => {
@@ -122,19 +129,14 @@ async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleIn
     };
   });
 
-  await savePlan(
-      db,
-      {
-        id: input.cycleId,
-        clientId: client.id,
-        name: input.cycleId.split('/').pop() ?? input.cycleId,
-        severity: input.severity,
-        patchIds: [...patchCatalog.keys()].sort(),
-        requestedBy: input.requestedBy,
-      },
-      members,
-      excluded,
-  );
+  const cycle = {
+    id: input.cycleId,
+    clientId: client.id,
+    name: input.cycleId.split('/').pop() ?? input.cycleId,
+    severity: input.severity,
+    patchIds: [...patchCatalog.keys()].sort(),
+    requestedBy: input.requestedBy,
+  };
 
   const ringPlans: RingPlan[] = (['canary', 'pilot', 'production'] as const).map((ring) => {
     const inRing = members.filter((m) => m.ring === ring);
@@ -160,7 +162,7 @@ async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleIn
     }
   }
 
-  return {
+  const plan: CyclePlan = {
     cycleId: input.cycleId,
     clientId: client.id,
     timezone: client.timezone,
@@ -176,4 +178,5 @@ async function planWithin(db: PoolClient, deps: ActivityDeps, input: PlanCycleIn
     escalation: policy.msp.escalation,
     clientOwner: client.owner,
   };
+  return { plan, cycle, members, excluded, patches, missingPairs };
 }

@@ -50,22 +50,25 @@ export async function upsertPatches(db: Db, patches: { id: string; title: string
 }
 
 /** Records what the RMM says is missing; never moves an asset back from a later state. */
-export async function recordMissing(db: Db, pairs: { assetId: string; patchId: string }[], detectedAt: Date): Promise<Map<string, Date>> {
-  if (pairs.length === 0) return new Map();
-  const assetIds = pairs.map((p) => p.assetId);
-  const patchIds = pairs.map((p) => p.patchId);
-  // A patch seen again after a rollback is missing again, detected when it was first seen.
+/** Records what the RMM says is missing; a pair already known keeps its state and first detection. */
+export async function recordMissing(db: Db, pairs: { assetId: string; patchId: string }[], detectedAt: Date): Promise<void> {
+  if (pairs.length === 0) return;
   await db.query(
     `INSERT INTO asset_patch_state (asset_id, patch_id, state, detected_at)
      SELECT a::bigint, p, 'missing', $3 FROM unnest($1::text[], $2::text[]) AS t(a, p)
      ON CONFLICT (asset_id, patch_id) DO NOTHING`,
-    [assetIds, patchIds, detectedAt],
+    [pairs.map((p) => p.assetId), pairs.map((p) => p.patchId), detectedAt],
   );
+}
+
+/** Earliest recorded detection per asset among these pairs (assets never seen are absent). */
+export async function firstDetected(db: Db, pairs: { assetId: string; patchId: string }[]): Promise<Map<string, Date>> {
+  if (pairs.length === 0) return new Map();
   const { rows } = await db.query(
     `SELECT s.asset_id::text AS "assetId", min(s.detected_at) AS "detectedAt"
        FROM asset_patch_state s JOIN unnest($1::text[], $2::text[]) AS t(a, p) ON s.asset_id = t.a::bigint AND s.patch_id = t.p
       GROUP BY s.asset_id`,
-    [assetIds, patchIds],
+    [pairs.map((p) => p.assetId), pairs.map((p) => p.patchId)],
   );
   return new Map((rows as { assetId: string; detectedAt: Date }[]).map((r) => [r.assetId, r.detectedAt]));
 }

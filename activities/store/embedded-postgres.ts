@@ -20,6 +20,9 @@ const MAX_SOCKET_CONNECTIONS = 32;
 
 const LOCK_FILE = 'patchctl-embedded.pid';
 
+/** Directories this process has open: the pid file alone cannot tell a second start in-process. */
+const openHere = new Set<string>();
+
 export interface EmbeddedPostgres {
   url: string;
   port: number;
@@ -57,6 +60,7 @@ function isAlive(pid: number): boolean {
 
 /** Two processes opening the same PGlite files would corrupt them, so the first one claims the directory. */
 function claimDataDir(dataDir: string): () => void {
+  if (openHere.has(dataDir)) throw new EmbeddedPostgresInUseError(dataDir, process.pid);
   const lockPath = join(dataDir, LOCK_FILE);
   try {
     writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
@@ -69,7 +73,11 @@ function claimDataDir(dataDir: string): () => void {
     // Left behind by a process that died without stopping the server.
     writeFileSync(lockPath, String(process.pid));
   }
-  return () => rmSync(lockPath, { force: true });
+  openHere.add(dataDir);
+  return () => {
+    openHere.delete(dataDir);
+    rmSync(lockPath, { force: true });
+  };
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {

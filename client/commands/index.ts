@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { configCheckCommand } from './config-check';
 import { devCommand } from './dev';
 import { workerCommand } from './worker';
+import { demoCommand } from './demo';
 import { cycleAbortCommand } from './cycle-abort';
 import { cycleApproveCommand } from './cycle-approve';
 import { cycleDecideCommand } from './cycle-decide';
@@ -12,6 +13,8 @@ import { cycleRejectCommand } from './cycle-reject';
 import { cycleResumeCommand } from './cycle-resume';
 import { cycleStartCommand } from './cycle-start';
 import { cycleStatusCommand } from './cycle-status';
+import { inventoryImportCommand } from './inventory-import';
+import { inventoryListCommand } from './inventory-list';
 
 // The command registry. To add a command: write `client/commands/<name>.ts` exporting a factory that
 // returns a commander Command, import it here and add it to its group (or to TOP_LEVEL).
@@ -21,7 +24,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import, list and export client assets', commands: [] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',
@@ -43,7 +46,7 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
   { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
 ];
 
-const TOP_LEVEL: CommandFactory[] = [devCommand, workerCommand];
+const TOP_LEVEL: CommandFactory[] = [devCommand, demoCommand, workerCommand];
 
 export function registerCommands(program: Command): void {
   for (const factory of TOP_LEVEL) program.addCommand(factory());

@@ -3,7 +3,7 @@ import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
 import { waitForStop } from '../dev-stack/stop-signal';
 import { badInput, failed } from '../errors';
 import { info } from '../output';
-import { loadEnv, resolveDatabaseUrl, resolveTemporalTarget } from '../stack';
+import { loadEnv, resolveDatabaseUrl, resolveOutboxDir, resolveTemporalTarget } from '../stack';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -15,6 +15,10 @@ export function workerCommand(): Command {
       if (!loaded.ok) throw badInput(`policy ${loaded.file} is not valid`, 'fix the problems listed (`patchctl config check` shows them)', loaded.problems);
       const target = resolveTemporalTarget();
       const databaseUrl = resolveDatabaseUrl();
+      const outboxDir = env.SMTP_URL ? undefined : resolveOutboxDir();
+      if (!env.SMTP_URL && !outboxDir) {
+        throw badInput('the worker has nowhere to send mail', 'set SMTP_URL to your relay (smtp://host:587), or PATCHCTL_OUTBOX_DIR to a folder for .eml files');
+      }
       // Loaded on use: the worker pulls in the native Temporal core, which `patchctl --help` does not need.
       /* eslint-disable @typescript-eslint/no-require-imports */
       const { installRuntimeLogging } = require('../dev-stack/runtime-logging') as typeof import('../dev-stack/runtime-logging');
@@ -27,10 +31,11 @@ export function workerCommand(): Command {
         taskQueue: target.taskQueue,
         databaseUrl,
         policy: loaded.policy,
-        outboxDir: env.PATCHCTL_OUTBOX_DIR,
+        outboxDir,
         smtpUrl: env.SMTP_URL,
         smtpPasswordFile: env.SMTP_PASSWORD_FILE,
-        poolMax: env.PATCHCTL_DB_POOL_MAX,
+        // The dev stack's embedded PostgreSQL serialises connections: a big pool only adds waiting.
+        poolMax: env.DATABASE_URL ? env.PATCHCTL_DB_POOL_MAX : Math.min(env.PATCHCTL_DB_POOL_MAX, 4),
         maxConcurrentActivities: env.PATCHCTL_WORKER_CONCURRENCY,
         tls: env.TEMPORAL_TLS_CERT_PATH && env.TEMPORAL_TLS_KEY_PATH
           ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }

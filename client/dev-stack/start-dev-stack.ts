@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
 import type { PatchPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTemporalCli } from '../../config/temporal-binaries';
@@ -8,7 +9,7 @@ import { migrateUp } from '../../activities/store/migrate';
 import { startWorker } from '../../workers/start-worker';
 import { badInput } from '../errors';
 import { loadEnv } from '../stack';
-import { devInfoFile, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
+import { devInfoFile, isPidAlive, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
 import { installRuntimeLogging } from './runtime-logging';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -40,16 +41,19 @@ function loadPolicyOrRefuse(cwd: string, env: NodeJS.ProcessEnv): { policy: Patc
 }
 
 /** The Temporal server of a dev stack killed without cleanup still holds the port and the SQLite file. */
-function stopOrphanedServer(cwd: string, env: NodeJS.ProcessEnv): void {
-  const file = devInfoFile(cwd, env);
+async function stopOrphanedServer(cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  let pid: number | undefined;
   try {
-    const stale = JSON.parse(readFileSync(file, 'utf8')) as { temporalPid?: number };
-    if (!stale.temporalPid) return;
-    const cmdline = readFileSync(`/proc/${stale.temporalPid}/cmdline`, 'utf8');
-    if (cmdline.includes('start-dev') && cmdline.includes(stateDir(cwd, env))) process.kill(stale.temporalPid, 'SIGTERM');
+    const stale = JSON.parse(readFileSync(devInfoFile(cwd, env), 'utf8')) as { temporalPid?: number };
+    const cmdline = stale.temporalPid ? readFileSync(`/proc/${stale.temporalPid}/cmdline`, 'utf8') : '';
+    if (cmdline.includes('start-dev') && cmdline.includes(stateDir(cwd, env))) pid = stale.temporalPid;
   } catch {
     // No stale file, no such process, or no /proc: nothing to clean up.
   }
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 40 && isPidAlive(pid); i++) await sleep(250);
+  if (isPidAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
 /**
@@ -76,7 +80,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
   const dir = stateDir(cwd, env);
   mkdirSync(dir, { recursive: true });
-  stopOrphanedServer(cwd, env);
+  await stopOrphanedServer(cwd, env);
 
   // Undo in reverse order whatever started, also when start-up fails half-way.
   const stops: Array<{ what: string; stop: () => Promise<void> }> = [];

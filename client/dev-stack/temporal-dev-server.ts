@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -33,10 +33,17 @@ export interface TemporalDevServer {
 
 const HOST = '127.0.0.1';
 
-function logTail(file: string, lines = 15): string {
-  if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+function logSize(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
 }
+
+/** What the server wrote since `from` (this attempt only), last lines first to go. */
+function logTail(file: string, from: number, lines = 15): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file).subarray(from).toString('utf8').trim().split('\n').slice(-lines).join('\n');
+}
+
+class PortTakenError extends Error {}
 
 async function waitUntilServing(address: string, namespace: string, deadline: number, exitedEarly: () => boolean, signal?: AbortSignal): Promise<void> {
   let lastError = 'no answer yet';
@@ -62,9 +69,20 @@ async function waitUntilServing(address: string, namespace: string, deadline: nu
 
 /** Starts `temporal server start-dev` on 127.0.0.1 and resolves once its frontend serves the namespace. */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  // A port found free can be taken by another process before the server binds it; then try others.
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort(attempt === 1 ? (options.preferredPort ?? 7233) : 0, HOST);
+    const uiPort = await findFreePort(attempt === 1 ? port + 1000 : 0, HOST, [port]);
+    try {
+      return await startOnce(options, port, uiPort);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startOnce(options: TemporalDevServerOptions, port: number, uiPort: number): Promise<TemporalDevServer> {
   const namespace = options.namespace ?? 'default';
-  const port = await findFreePort(options.preferredPort ?? 7233, HOST);
-  const uiPort = await findFreePort(port + 1000, HOST, [port]);
   mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
   const args = [
@@ -79,6 +97,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--ui-disable-news-fetch',
     ...(options.extraArgs ?? []),
   ];
+  const logStart = logSize(options.logFile);
   const logFd = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
@@ -115,7 +134,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await waitUntilServing(address, namespace, Date.now() + (options.readyTimeoutMs ?? 60_000), () => exitCode !== undefined, options.signal);
   } catch (err) {
     await stop();
-    const tail = spawnError ? `cannot run ${options.binary}: ${spawnError.message}` : logTail(options.logFile);
+    const tail = spawnError ? `cannot run ${options.binary}: ${spawnError.message}` : logTail(options.logFile, logStart);
+    if (/address already in use/i.test(tail)) throw new PortTakenError(tail);
     throw new Error(`${(err as Error).message}${tail ? `\n--- ${options.logFile} (last lines) ---\n${tail}` : ''}`);
   }
   return { address, uiUrl: `http://${HOST}:${uiPort}`, pid: child.pid ?? -1, exited, stop };

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -106,10 +107,12 @@ describe('patchctl basics (built CLI)', () => {
   });
 
   it('tells how to start a stack when a command needs one and none runs', async () => {
-    const result = await runCli(['worker'], { cwd: emptyDir, env: { PATCHCTL_CONFIG: EXAMPLE } });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no patchctl stack found');
-    expect(result.stderr).toContain('patchctl dev');
+    for (const args of [['inventory', 'list'], ['worker']]) {
+      const result = await runCli(args, { cwd: emptyDir, env: { PATCHCTL_CONFIG: EXAMPLE } });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('no patchctl stack found');
+      expect(result.stderr).toContain('start one with `patchctl dev`');
+    }
   });
 
   it('names a malformed environment variable', async () => {
@@ -149,11 +152,14 @@ describe('patchctl dev', () => {
     let stdout = '';
     dev.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     const exited = once(dev, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    let temporalPid: number | undefined;
+    let worker: ChildProcess | undefined;
     try {
       const devJson = join(dir, '.patchctl', 'dev.json');
       for (let i = 0; i < 240 && !existsSync(devJson) && dev.exitCode === null; i++) await sleep(500);
       expect(existsSync(devJson), `dev.json never appeared; stderr:\n${stderr}`).toBe(true);
       const info = JSON.parse(readFileSync(devJson, 'utf8')) as { pid: number; temporalAddress: string; uiUrl: string; databaseUrl: string; namespace: string; outboxDir: string; temporalPid: number };
+      temporalPid = info.temporalPid;
       expect(info.pid).toBe(dev.pid);
       expect(info.namespace).toBe('default');
       expect(info.databaseUrl).toMatch(/^postgresql:\/\/.*@127\.0\.0\.1:\d+\//);
@@ -177,6 +183,18 @@ describe('patchctl dev', () => {
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(`pid ${info.pid}`);
 
+      // Another command run in the same directory finds the stack through dev.json.
+      worker = spawnCli(['worker'], { cwd: dir, env });
+      let workerOut = '';
+      worker.stdout?.setEncoding('utf8').on('data', (chunk: string) => (workerOut += chunk));
+      worker.stderr?.setEncoding('utf8').on('data', (chunk: string) => (workerOut += chunk));
+      const workerExited = once(worker, 'exit') as Promise<[number | null]>;
+      for (let i = 0; i < 120 && !workerOut.includes('polling task queue') && worker.exitCode === null; i++) await sleep(500);
+      expect(worker.exitCode, workerOut).toBeNull();
+      expect(workerOut).toContain(`polling task queue patchctl on ${info.temporalAddress}`);
+      worker.kill('SIGINT');
+      expect((await workerExited)[0], workerOut).toBe(0);
+
       dev.kill('SIGINT');
       const [code] = await exited;
       expect(code, stderr).toBe(0);
@@ -187,10 +205,17 @@ describe('patchctl dev', () => {
       // Temporal's state stays for the next start.
       expect(existsSync(join(dir, '.patchctl', 'temporal.db'))).toBe(true);
     } finally {
+      // A failed assertion must not leave the stack running: ask nicely, then make sure.
+      if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+      if (dev.exitCode === null) {
+        dev.kill('SIGINT');
+        await Promise.race([exited, sleep(20_000)]);
+      }
       if (dev.exitCode === null) {
         dev.kill('SIGKILL');
         await exited;
       }
+      if (temporalPid !== undefined && isAlive(temporalPid)) process.kill(temporalPid, 'SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -138,8 +139,6 @@ export async function advanceUntil(
  */
 export async function recordHistories(env: TestWorkflowEnvironment, name: string, workflowIds: string[]): Promise<void> {
   if (process.env.PATCHCTL_RECORD_HISTORIES !== '1') return;
-  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
   const dir = join(process.cwd(), 'tests', 'replay', 'histories');
   mkdirSync(dir, { recursive: true });
   for (const workflowId of workflowIds) {

@@ -13,6 +13,7 @@ import {
   gateDecisionUpdate,
   incidentSignal,
   rejectPromotionUpdate,
+  ringProgressQuery,
 } from '../../workflows/messages';
 import {
   TASK_QUEUE,
@@ -144,7 +145,6 @@ describe('patchCycle', () => {
       const status = await advanceUntil(env, handle, (s) => s.rings.some((r) => r.ring === 'canary' && r.state === 'deploying'), '1m');
       const canary = status.rings.find((r) => r.ring === 'canary');
       const child = env.client.workflow.getHandle(canary?.workflowId ?? '');
-      const { ringProgressQuery } = await import('../../workflows/messages');
       let progress = await child.query(ringProgressQuery);
       for (let i = 0; i < 20 && progress.phase !== 'waiting-for-window'; i++) {
         await new Promise((r) => setTimeout(r, 100));

@@ -1,0 +1,181 @@
+/* eslint-disable no-console */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import { buildClientAdapters } from '../activities/adapters/build-adapters';
+import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
+import { createActivities } from '../activities/create-activities';
+import { generateFleet } from '../activities/simulation/fleet-generator';
+import { migrateUp } from '../activities/store/migrate';
+import { createPool } from '../activities/store/pool';
+import { startTemporalDevServer } from '../client/dev-stack/temporal-dev-server';
+import { loadPolicyFile } from '../config/load-policy';
+import { repoRoot } from '../config/repo-root';
+import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
+import { cycleWorkflowId } from '../domain/ids';
+import { workflowSource } from '../workers/workflow-source';
+import { patchCycle } from '../workflows/patch-cycle';
+
+// `npm run bench`: a whole patch cycle (plan, three rings, snapshots, deploy, verify) on the real dev
+// server and PostgreSQL with the simulated fleet, next to the floor: the same server running the same
+// number of workflows and activities that do nothing.
+
+const SIZES = (process.env.PATCHCTL_BENCH_SIZES ?? '1000,5000').split(',').map(Number);
+const SERVER_URL = process.env.PATCHCTL_TEST_DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
+
+async function onServer(sql: string): Promise<void> {
+  const pg = new PgClient({ connectionString: SERVER_URL });
+  await pg.connect();
+  try {
+    await pg.query(sql);
+  } finally {
+    await pg.end();
+  }
+}
+
+async function seed(databaseUrl: string, clientId: string, count: number): Promise<void> {
+  const pool = createPool(databaseUrl, 2);
+  try {
+    await pool.query(`INSERT INTO clients (id, name, timezone, owner) VALUES ($1, $1, 'UTC', 'owner@bench.test') ON CONFLICT DO NOTHING`, [clientId]);
+    const fleet = generateFleet(clientId, count, 5);
+    await pool.query(
+      `INSERT INTO assets (client_id, hostname, os, role, asset_class, owner, location, ephi)
+       SELECT $1, h, o, r, c, w, l, e FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[]) AS t(h, o, r, c, w, l, e)`,
+      [clientId, fleet.map((a) => a.hostname), fleet.map((a) => a.os), fleet.map((a) => a.role), fleet.map((a) => a.assetClass), fleet.map((a) => a.owner), fleet.map((a) => a.location), fleet.map((a) => a.ephi)],
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
+async function countActivities(client: Client, workflowIds: string[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    counts.push((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length);
+  }
+  return counts;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  execFileSync(process.execPath, [join(repoRoot(), 'scripts', 'ensure-postgres.cjs')], { stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'patchctl-bench-'));
+  const server = await startTemporalDevServer({
+    binary: requireBinary(resolveTemporalCli(), 'temporal'),
+    dbFile: join(dir, 'temporal.db'),
+    logFile: join(dir, 'temporal.log'),
+    readyTimeoutMs: 90_000,
+  });
+  const database = `patchctl_bench_${Date.now()}`;
+  await onServer(`CREATE DATABASE ${database}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  const databaseUrl = url.toString();
+  const rows: string[][] = [];
+  try {
+    await migrateUp(databaseUrl);
+    const loaded = loadPolicyFile(join(repoRoot(), 'patchctl.example.yaml'));
+    if (!loaded.ok) throw new Error('example policy invalid');
+    const policy = loaded.policy;
+    policy.rings.canary.soak = 1000;
+    policy.rings.pilot.soak = 1000;
+    policy.rings.production.soak = 1000;
+    policy.rings.pilot.promotion.requiresApproval = false;
+    policy.rings.production.promotion.requiresApproval = false;
+    policy.rollout.batchSize = 100;
+    policy.rollout.jobPollInterval = 1000;
+    policy.rings.canary.failureThreshold = 1;
+    policy.rings.pilot.failureThreshold = 1;
+    policy.rings.production.failureThreshold = 1;
+    policy.clients = SIZES.map((size) => ({
+      ...loaded.policy.clients[0]!,
+      id: `bench-${size}`,
+      timezone: 'UTC',
+      maintenanceWindows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', duration: 86_400_000 }],
+      workloadChecks: ['email-delivery'],
+      simulation: { seed: 5, failureRate: 0.01, failingHosts: [], failingRings: [], latencyMs: 0 },
+    }));
+
+    const pool = createPool(databaseUrl, 20);
+    const connection = await NativeConnection.connect({ address: server.address });
+    const cycleWorker = await Worker.create({
+      connection,
+      taskQueue: 'bench-cycle',
+      ...workflowSource(),
+      activities: createActivities({
+        db: pool,
+        policy,
+        adaptersFor: buildClientAdapters({ db: pool, policy, env: {} }),
+        mailer: createMailer({ from: policy.msp.mailFrom, outboxDir: join(dir, 'outbox') }),
+      }),
+    });
+    const floorWorker = await Worker.create({
+      connection,
+      taskQueue: 'bench-floor',
+      workflowsPath: require.resolve('./bench/floor-workflow'),
+      activities: { noop: async () => undefined },
+    });
+    const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+    await Promise.all([
+      cycleWorker.runUntil(
+        floorWorker.runUntil(async () => {
+          for (const size of SIZES) {
+            const clientId = `bench-${size}`;
+            await seed(databaseUrl, clientId, size);
+            const started = performance.now();
+            const result = await client.workflow.execute(patchCycle, {
+              taskQueue: 'bench-cycle',
+              workflowId: cycleWorkflowId(clientId, 'bench'),
+              args: [{ clientId, cycleName: 'bench', requestedBy: 'bench@msp.test' }],
+            });
+            const cycleMs = performance.now() - started;
+            const ringIds = result.rings.filter((r) => r.workflowId).map((r) => r.workflowId as string);
+            const [parentActivities = 0, ...ringActivities] = await countActivities(client, [result.cycleId, ...ringIds]);
+            const floorStarted = performance.now();
+            await client.workflow.execute('floorCycle', {
+              taskQueue: 'bench-floor',
+              workflowId: `floor-${size}`,
+              args: [{ ringActivities, parentActivities }],
+            });
+            const floorMs = performance.now() - floorStarted;
+            const activities = parentActivities + ringActivities.reduce((a, b) => a + b, 0);
+            const assets = result.rings.reduce((n, r) => n + r.planned, 0);
+            rows.push([
+              String(size),
+              String(assets),
+              result.status,
+              String(activities),
+              (cycleMs / 1000).toFixed(1),
+              (assets / (cycleMs / 1000)).toFixed(0),
+              (floorMs / 1000).toFixed(1),
+              (cycleMs / floorMs).toFixed(2),
+            ]);
+            console.error(`bench: ${size} assets done`);
+          }
+        }),
+      ),
+    ]);
+    await client.connection.close();
+    await pool.end();
+  } finally {
+    await server.stop();
+    await onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const headers = ['fleet', 'planned', 'outcome', 'activities', 'cycle s', 'assets/s', 'floor s', 'cycle/floor'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  console.log('patch cycle (3 rings, 1 s soaks, batches of 100, simulated RMM, real PostgreSQL) vs floor (same workflows/activities doing nothing)');
+  console.log(line(headers));
+  for (const row of rows) console.log(line(row));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
