@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +86,8 @@ async function main(): Promise<void> {
     policy.rings.production.soak = 1000;
     policy.rings.pilot.promotion.requiresApproval = false;
     policy.rings.production.promotion.requiresApproval = false;
+    // Unattended: do-not-disrupt assets would otherwise wait for a person to approve their reboot.
+    for (const severity of ['critical', 'high', 'routine'] as const) policy.sla['do-not-disrupt'][severity].reboot = { mode: 'user-prompted' };
     policy.rollout.batchSize = 100;
     policy.rollout.jobPollInterval = 1000;
     policy.rings.canary.failureThreshold = 1;

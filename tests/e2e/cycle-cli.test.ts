@@ -1,0 +1,115 @@
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
+
+// The CLI as users run it: the built binary, a `patchctl dev` in one process and commands from others.
+
+interface CycleJson {
+  id: string;
+  client: string;
+  status: string;
+  rings: { ring: string; assets: number; verified: number; failed: number }[];
+}
+
+describe('patchctl demo', () => {
+  it('runs both cycles unattended and reports them as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchctl-demo-'));
+    try {
+      const result = await runCli(['demo', '--json', '--endpoints', '120'], { cwd: dir, timeoutMs: 240_000 });
+      expect(result.code, result.stderr).toBe(0);
+      const doc = result.json<{ cycles: CycleJson[] }>();
+      expect(doc.cycles.map((c) => [c.client, c.status])).toEqual([
+        ['riverside-dental', 'completed'],
+        ['harbor-pediatrics', 'rolled-back'],
+      ]);
+      expect(doc.cycles[0]?.id).toMatch(/^riverside-dental\/demo-/);
+      expect(doc.cycles[0]?.rings.map((r) => r.ring)).toEqual(['canary', 'pilot', 'production']);
+      expect(doc.cycles[0]?.rings.every((r) => r.verified === r.assets && r.failed === 0)).toBe(true);
+      expect(doc.cycles[1]?.rings[0]?.failed).toBe(doc.cycles[1]?.rings[0]?.assets);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a cycle driven from several terminals', () => {
+  it('imports inventory into a running dev stack, starts a cycle, refuses the wrong approvers and completes on the right ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchctl-e2e-'));
+    const env = { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', 'policy-e2e.yaml'), PATCHCTL_LOG_LEVEL: 'WARN' };
+    const dev = spawnCli(['dev'], { cwd: dir, env });
+    let devErr = '';
+    dev.stderr?.setEncoding('utf8').on('data', (chunk: string) => (devErr += chunk));
+    dev.stdout?.resume();
+    const exited = once(dev, 'exit');
+    const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
+    try {
+      for (let i = 0; i < 240 && !existsSync(join(dir, '.patchctl', 'dev.json')) && dev.exitCode === null; i++) await sleep(500);
+      expect(existsSync(join(dir, '.patchctl', 'dev.json')), devErr).toBe(true);
+
+      const imported = await cli(['inventory', 'import', join(REPO_ROOT, 'tests', 'fixtures', 'inventory-good.csv'), '--client', 'acme-dental', '--json']);
+      expect(imported.code, imported.stderr).toBe(0);
+
+      const dryRun = await cli(['cycle', 'start', '--client', 'acme-dental', '--dry-run', '--json']);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      const preview = dryRun.json<{ plan: { rings: { ring: string; assets: number }[] } }>();
+      const listedBefore = await cli(['cycle', 'list', '--json']);
+      expect(listedBefore.json<{ cycles: unknown[] }>().cycles).toEqual([]);
+
+      const started = await cli(['cycle', 'start', '--client', 'acme-dental', '--name', 'e2e-1', '--as', 'engineer@msp.test', '--json']);
+      expect(started.code, started.stderr).toBe(0);
+      const { cycleId, plan } = started.json<{ cycleId: string; plan: { rings: { ring: string; assets: number }[] } }>();
+      expect(cycleId).toBe('acme-dental/e2e-1');
+      expect(plan.rings.map((r) => r.assets)).toEqual(preview.plan.rings.map((r) => r.assets));
+
+      const waitForPending = async (ring: string) => {
+        for (let i = 0; i < 120; i++) {
+          const status = await cli(['cycle', 'status', cycleId, '--json']);
+          const doc = status.json<{ pending?: { kind: string; ring: string } }>();
+          if (doc.pending?.kind === 'promotion' && doc.pending.ring === ring) return;
+          await sleep(500);
+        }
+        throw new Error(`no promotion to ${ring} became pending`);
+      };
+      await waitForPending('pilot');
+
+      const selfApproval = await cli(['cycle', 'approve', cycleId, '--ring', 'pilot', '--as', 'engineer@msp.test']);
+      expect(selfApproval.code).toBe(4);
+      expect(selfApproval.stderr).toContain('four-eyes');
+      const stranger = await cli(['cycle', 'approve', cycleId, '--ring', 'pilot', '--as', 'intern@msp.test']);
+      expect(stranger.code).toBe(4);
+      expect(stranger.stderr).toContain('not named in policy');
+      const badRing = await cli(['cycle', 'approve', cycleId, '--ring', 'staging', '--as', 'lead@msp.test']);
+      expect(badRing.code).toBe(2);
+      expect(badRing.stderr).toContain('--ring');
+
+      const approved = await cli(['cycle', 'approve', cycleId, '--ring', 'pilot', '--as', 'lead@msp.test', '--json']);
+      expect(approved.code, approved.stderr).toBe(0);
+      await waitForPending('production');
+      expect((await cli(['cycle', 'approve', cycleId, '--ring', 'production', '--as', 'lead@msp.test'])).code).toBe(0);
+
+      const watched = await cli(['cycle', 'status', cycleId, '--watch', '--json']);
+      expect(watched.code, watched.stderr).toBe(0);
+      const final = watched.json<{ phase: string; rings: { verified: number; planned: number }[]; decisions: { by: string }[] }>();
+      expect(final.phase).toBe('completed');
+      expect(final.rings.every((r) => r.verified === r.planned)).toBe(true);
+      expect(final.decisions.map((d) => d.by)).toEqual(['lead@msp.test', 'lead@msp.test']);
+
+      const listed = await cli(['cycle', 'list', '--json']);
+      expect(listed.json<{ cycles: { id: string; status: string }[] }>().cycles).toContainEqual(expect.objectContaining({ id: cycleId, status: 'completed' }));
+      // Mail went to the outbox of the dev stack: the approval requests.
+      const info = JSON.parse(readFileSync(join(dir, '.patchctl', 'dev.json'), 'utf8')) as { outboxDir: string };
+      expect(existsSync(info.outboxDir)).toBe(true);
+      const missing = await cli(['cycle', 'status', 'acme-dental/nope', '--json']);
+      expect(missing.code).toBe(3);
+    } finally {
+      if (dev.exitCode === null) dev.kill('SIGINT');
+      await Promise.race([exited, sleep(20_000)]);
+      if (dev.exitCode === null) dev.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
