@@ -141,7 +141,7 @@ async function main(): Promise<void> {
             await client.workflow.execute('floorCycle', {
               taskQueue: 'bench-floor',
               workflowId: `floor-${size}`,
-              args: [{ ringActivities, parentActivities }],
+              args: [{ name: `floor-${size}`, ringActivities, parentActivities, soakMs: 1000 }],
             });
             const floorMs = performance.now() - floorStarted;
             const activities = parentActivities + ringActivities.reduce((a, b) => a + b, 0);
