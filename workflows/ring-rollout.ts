@@ -21,6 +21,11 @@ export interface RingRolloutInput {
   maintenanceWindows: MaintenanceWindow[];
   workloadChecks: WorkloadCheck[];
   jobPollIntervalMs: number;
+  /**
+   * Batches per run before continuing as new even if the server has not suggested it yet: bounds
+   * history for a 100,000-asset ring (default 250 batches ≈ 4,000 events).
+   */
+  batchesPerRun?: number;
   /** Set when the rollout continues as new: where it was and what it had counted. */
   carried?: { nextBatch: number; counts: RingCounts; failedSample: AssetResult[]; paused: boolean };
 }
@@ -54,7 +59,9 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
 
-  for (let batchIndex = input.carried?.nextBatch ?? 0; batchIndex < input.batches; batchIndex++) {
+  const firstBatch = input.carried?.nextBatch ?? 0;
+  const batchesPerRun = input.batchesPerRun ?? 250;
+  for (let batchIndex = firstBatch; batchIndex < input.batches; batchIndex++) {
     if (paused) {
       progress.phase = 'paused';
       await condition(() => !paused);
@@ -91,7 +98,8 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
     progress.batchesDone = batchIndex + 1;
     progress.phase = 'deploying';
 
-    if (workflowInfo().continueAsNewSuggested && batchIndex + 1 < input.batches) {
+    const runFull = workflowInfo().continueAsNewSuggested || batchIndex + 1 - firstBatch >= batchesPerRun;
+    if (runFull && batchIndex + 1 < input.batches) {
       await continueAsNew<typeof ringRollout>({ ...input, carried: { nextBatch: batchIndex + 1, counts, failedSample, paused } });
     }
   }

@@ -137,6 +137,10 @@ describe('patchCycle', () => {
       const subjects = h.mail().map((m) => /Subject: (.*)/.exec(m)?.[1] ?? '');
       expect(subjects.some((s) => s.includes('Approve promotion') && s.includes('pilot'))).toBe(true);
       expect(subjects.some((s) => s.includes('Reminder'))).toBe(true);
+      // The canary soak alone (24h) eats the 24h window of critical patches: the escalation list was told.
+      expect(atPilot.deadlines.some((d) => d.severity === 'critical' && d.atRisk)).toBe(true);
+      const escalation = h.mail().find((m) => m.includes('ESCALATION'));
+      expect(escalation).toContain('noc@msp.test');
     });
   });
 
