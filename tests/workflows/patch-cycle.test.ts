@@ -12,7 +12,9 @@ import {
   approveRingUpdate,
   gateDecisionUpdate,
   incidentSignal,
+  pauseSignal,
   rejectPromotionUpdate,
+  resumeSignal,
   ringProgressQuery,
 } from '../../workflows/messages';
 import {
@@ -232,6 +234,24 @@ describe('patchCycle', () => {
       const result = await handle.result();
       expect(result.status).toBe('rolled-back');
       expect(result.rings[0]?.state).toBe('rolled-back');
+    });
+  });
+
+  it('deploys nothing while paused and carries on after resume', async () => {
+    await withCycle({}, async ({ handle, h }) => {
+      await handle.signal(pauseSignal, { by: 'lead@msp.test', reason: 'clinic audit today' });
+      const paused = await advanceUntil(env, handle, (s) => s.paused && s.rings.length > 0, '1m');
+      await env.sleep('6h');
+      const still = await advanceUntil(env, handle, (s) => s.paused, 1);
+      expect(still.rings[0]?.state).toBe('pending');
+      expect(paused.phase).not.toBe('deploying');
+      const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
+      expect(rows[0].n).toBe(0);
+      await handle.signal(resumeSignal, { by: 'lead@msp.test' });
+      const resumed = await advanceUntil(env, handle, pendingPromotion('pilot'));
+      expect(resumed.rings[0]?.state).toBe('passed');
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.result();
     });
   });
 
