@@ -3,6 +3,7 @@ import { planCycle } from './cycle/plan-cycle';
 import { deployBatch, pollBatchJobs, snapshotBatch, verifyBatch } from './cycle/ring-batches';
 import { rollbackBatch, verifyRollbackBatch } from './cycle/rollback-batches';
 import { addTicketNote, closeTicket, openTicket, recordCycleStatus, sendNotice } from './cycle/notices';
+import { loadExceptionRules, recordException } from './exception/exception-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -25,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
     addTicketNote: bind(deps, addTicketNote),
     closeTicket: bind(deps, closeTicket),
     recordCycleStatus: bind(deps, recordCycleStatus),
+    loadExceptionRules: bind(deps, loadExceptionRules),
+    recordException: bind(deps, recordException),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RingName } from '../config/policy-schema';
+import { stableHash } from './stable-hash';
 
 // Business ids are derived, never random, so a retried start is the same workflow and an auditor can
 // find a cycle's children from its id alone.
@@ -39,6 +40,21 @@ export function ringRollbackWorkflowId(cycleId: string, ring: RingName): string 
 
 export function exceptionWorkflowId(clientId: string, exceptionId: string): string {
   return `exception/${clientId}/${exceptionId}`;
+}
+
+/** An exception id from what it covers and when it was asked for: the same request twice is one exception. */
+export function exceptionIdFor(clientId: string, requestedAt: Date, hostnames: readonly string[], patchIds: readonly string[]): string {
+  const day = requestedAt.toISOString().slice(0, 10).replace(/-/g, '');
+  const scope = stableHash([...hostnames].sort().join(',') + '|' + [...patchIds].sort().join(','));
+  return `${clientId}-${day}-${scope.toString(36).padStart(7, '0').slice(0, 7)}`;
+}
+
+/** Accepts `exception/<client>/<id>` or `<client>/<id>`. */
+export function parseExceptionRef(ref: string): { workflowId: string; clientId: string; exceptionId: string } | undefined {
+  const bare = ref.startsWith('exception/') ? ref.slice('exception/'.length) : ref;
+  const parts = bare.split('/');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { workflowId: exceptionWorkflowId(parts[0], parts[1]), clientId: parts[0], exceptionId: parts[1] };
 }
 
 /** Key that makes a vendor call idempotent: the same deployment submitted twice runs once. */

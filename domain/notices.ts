@@ -61,3 +61,7 @@ export function cycleEnded(cycleId: string, to: string[], status: string, reason
     text: `${cycleId} ended ${status}: ${reason}.\n\nDetails: patchctl cycle status ${cycleId}\n`,
   };
 }
+
+export function exceptionNotice(exceptionId: string, what: string, to: string[], subject: string, text: string): Notice {
+  return { messageId: id(`exception.${exceptionId}`, what), to, subject: `[patchctl] ${subject}`, text };
+}

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RingName } from '../config/policy-schema';
 import type { CycleStatus, GateDecision, RingRolloutProgress } from '../domain/cycle-status';
+import type { ExceptionState, ExceptionStatus } from '../domain/exception';
 
 // Every message patchctl workflows accept. Wire names are stable camelCase: renaming one breaks
 // running cycles and the CLI of everyone who has not upgraded yet.
@@ -55,3 +56,33 @@ export const resumeSignal = defineSignal<[PauseInput]>('resume');
 export const cycleStatusQuery = defineQuery<CycleStatus>('cycleStatus');
 export const ringProgressQuery = defineQuery<RingRolloutProgress>('ringProgress');
 
+
+// Exceptions (workflow patchException).
+
+export interface ExceptionDecisionInput {
+  by: string;
+  comment?: string;
+}
+
+export interface RenewExceptionInput {
+  by: string;
+  /** New expiry (deferral) or review date (isolated lane), ISO time. */
+  until: string;
+  reason: string;
+}
+
+export interface RevokeExceptionInput {
+  by: string;
+  reason: string;
+}
+
+export interface ExceptionAccepted {
+  accepted: true;
+  status: ExceptionState;
+}
+
+export const signOffExceptionUpdate = defineUpdate<ExceptionAccepted, [ExceptionDecisionInput]>('signOffException');
+export const approveExceptionUpdate = defineUpdate<ExceptionAccepted, [ExceptionDecisionInput]>('approveException');
+export const renewExceptionUpdate = defineUpdate<ExceptionAccepted, [RenewExceptionInput]>('renewException');
+export const revokeExceptionUpdate = defineUpdate<ExceptionAccepted, [RevokeExceptionInput]>('revokeException');
+export const exceptionStatusQuery = defineQuery<ExceptionStatus>('exceptionStatus');

@@ -32,7 +32,7 @@ export interface ActiveExclusion {
 export async function loadActiveExclusions(db: Db, clientId: string, at: Date): Promise<ActiveExclusion[]> {
   const { rows } = await db.query(
     `SELECT id AS "exceptionId", kind, hostnames, patch_ids AS "patchIds" FROM exceptions
-      WHERE client_id = $1 AND status = 'active'
+      WHERE client_id = $1 AND status IN ('active', 'renewal-pending')
         AND (kind = 'isolated-lane' OR expires_at IS NULL OR expires_at > $2)`,
     [clientId, at],
   );
