@@ -26,7 +26,7 @@ export function isValidCycleName(name: string): boolean {
 export function parseCycleRef(ref: string): { workflowId: string; clientId: string; cycleName: string } | undefined {
   const bare = ref.startsWith(CYCLE_PREFIX) ? ref.slice(CYCLE_PREFIX.length) : ref;
   const parts = bare.split('/');
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  if (parts.length !== 2 || !parts[0] || !parts[1] || !isValidCycleName(parts[1]) || !NAME.test(parts[0])) return undefined;
   return { workflowId: cycleWorkflowId(parts[0], parts[1]), clientId: parts[0], cycleName: parts[1] };
 }
 

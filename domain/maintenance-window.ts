@@ -57,12 +57,21 @@ function offsetAt(at: number, timeZone: string): number {
   return asUtc - Math.floor(at / 1000) * 1000;
 }
 
-/** The instant at which a local wall-clock time occurs in the zone (DST gaps resolve forward). */
+/**
+ * The instant at which a local wall-clock time occurs in the zone. A time that occurs twice (the
+ * hour repeated when clocks go back) is its first occurrence; a time that does not occur (skipped
+ * when clocks go forward) is read with the offset from before the switch, which lands after the gap.
+ */
 export function zonedTime(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
-  let guess = wall - offsetAt(wall, timeZone);
-  guess = wall - offsetAt(guess, timeZone);
-  return new Date(guess);
+  const before = offsetAt(wall - DAY_MS, timeZone);
+  const after = offsetAt(wall + DAY_MS, timeZone);
+  const occurs = (instant: number) => {
+    const p = localParts(new Date(instant), timeZone);
+    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) === wall;
+  };
+  const candidates = [wall - before, wall - after].filter(occurs);
+  return new Date(candidates.length > 0 ? Math.min(...candidates) : wall - before);
 }
 
 export interface WindowOccurrence {

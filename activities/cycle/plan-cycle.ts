@@ -87,21 +87,38 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     if (list) list.push(m);
     else patchesByHost.set(m.hostname, [m]);
   }
+  // One entry per host, whatever number of exceptions cover it; a partial deferral keeps the host
+  // in its ring for the other patches and says which ones were deferred.
+  const byHost = new Map<string, { lane: boolean; deferred: Set<string>; ids: string[]; all: boolean }>();
   for (const exclusion of exclusions) {
     for (const hostname of exclusion.hostnames) {
       const pending = patchesByHost.get(hostname);
       if (!pending) continue;
       const lane = exclusion.kind === 'isolated-lane';
-      const keep = lane || exclusion.patchIds.length === 0 ? [] : pending.filter((p) => !exclusion.patchIds.includes(p.patchId));
-      if (keep.length === pending.length) continue;
-      excluded.push({
-        hostname,
-        reason: lane ? 'isolated lane (cannot be patched; compensating controls apply)' : 'active exception (deferral)',
-        exceptionId: exclusion.exceptionId,
-      });
-      if (keep.length === 0) patchesByHost.delete(hostname);
-      else patchesByHost.set(hostname, keep);
+      const covered = lane || exclusion.patchIds.length === 0 ? pending.map((p) => p.patchId) : pending.map((p) => p.patchId).filter((id) => exclusion.patchIds.includes(id));
+      if (covered.length === 0) continue;
+      const entry = byHost.get(hostname) ?? { lane: false, deferred: new Set<string>(), ids: [], all: false };
+      entry.lane ||= lane;
+      entry.all ||= lane || exclusion.patchIds.length === 0;
+      covered.forEach((id) => entry.deferred.add(id));
+      entry.ids.push(exclusion.exceptionId);
+      byHost.set(hostname, entry);
     }
+  }
+  for (const [hostname, entry] of [...byHost.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const pending = patchesByHost.get(hostname) ?? [];
+    const keep = entry.all ? [] : pending.filter((p) => !entry.deferred.has(p.patchId));
+    excluded.push({
+      hostname,
+      reason: entry.lane
+        ? 'isolated lane (cannot be patched; compensating controls apply)'
+        : keep.length === 0
+          ? 'active exception (deferral)'
+          : `active exception defers ${[...entry.deferred].sort().join(', ')}; other patches proceed`,
+      exceptionId: entry.ids.sort().join(','),
+    });
+    if (keep.length === 0) patchesByHost.delete(hostname);
+    else patchesByHost.set(hostname, keep);
   }
 
   const byId = new Map(assets.map((a) => [a.assetId, a]));

@@ -190,6 +190,22 @@ describe('planCycle against PostgreSQL', () => {
     ]);
   });
 
+  it('lists a host covered by two partial deferrals once, naming both exceptions and the deferred patches', async () => {
+    const byHost = await missingByHost(h);
+    const [hostname, patches] = [...byHost.entries()].find(([, list]) => list.length >= 2) ?? [];
+    if (!hostname || !patches) throw new Error('the generated fleet has no host missing two patches');
+    const [first, second] = patches.map((p) => p.patchId).sort() as [string, string];
+    await addException(h, { id: 'exc-part-a', kind: 'deferral', hostnames: [hostname], patchIds: [first], expiresAt: '2026-12-31T00:00:00Z' });
+    await addException(h, { id: 'exc-part-b', kind: 'deferral', hostnames: [hostname], patchIds: [second], expiresAt: '2026-12-31T00:00:00Z' });
+
+    const plan = await planCycle(h.deps, input('two-partials'));
+    const entries = plan.excluded.filter((e) => e.hostname === hostname);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.exceptionId).toBe('exc-part-a,exc-part-b');
+    expect(entries[0]?.reason).toContain(first);
+    expect(entries[0]?.reason).toContain(second);
+  });
+
   it('a deferral of named patches only removes those patches from the asset', async () => {
     const byHost = await missingByHost(h);
     const [hostname, patches] = [...byHost.entries()].find(([, list]) => list.length >= 2) ?? [];

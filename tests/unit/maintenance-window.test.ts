@@ -58,6 +58,12 @@ describe('zonedTime', () => {
     expect(wallClock(zonedTime(2026, 3, 29, 2, 30, BERLIN), BERLIN)).toBe('Sun 2026-03-29 03:30');
   });
 
+  it('resolves a skipped wall-clock time forward west of Greenwich too (New York, 2026-03-08 02:00 → 03:00 EDT)', () => {
+    expect(zonedTime(2026, 3, 8, 2, 0, NEW_YORK).toISOString()).toBe('2026-03-08T07:00:00.000Z');
+    const window = currentOrNextWindow(new Date('2026-03-08T05:00:00Z'), [{ days: ['sun'], start: '02:00', duration: 3_600_000 }], NEW_YORK);
+    expect(window.opensAt.toISOString()).toBe('2026-03-08T07:00:00.000Z');
+  });
+
   it('gives a time that occurs twice (fall-back) one of its two real instants', () => {
     const berlin = zonedTime(2026, 10, 25, 2, 30, BERLIN).toISOString();
     expect(['2026-10-25T00:30:00.000Z', '2026-10-25T01:30:00.000Z']).toContain(berlin);

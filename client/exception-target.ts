@@ -1,0 +1,58 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import { parseDuration } from '../config/duration';
+import { findPolicyFile, loadPolicyFile } from '../config/load-policy';
+import type { PatchPolicy } from '../config/policy-schema';
+import { parseExceptionRef } from '../domain/ids';
+import { badInput } from './errors';
+import { resolveTemporalTarget } from './stack';
+import { withClient } from './temporal-connection';
+
+export interface ExceptionRef {
+  workflowId: string;
+  clientId: string;
+  exceptionId: string;
+  /** How users type it: `CLIENT/ID`. */
+  ref: string;
+}
+
+/** An exception id as users type it (`acme-dental/acme-dental-20261129-1a2b3c4` or `exception/...`). */
+export function exceptionRefFrom(ref: string): ExceptionRef {
+  const parsed = parseExceptionRef(ref);
+  if (!parsed) {
+    throw badInput(`"${ref}" is not an exception id`, 'exception ids look like CLIENT/ID, e.g. acme-dental/acme-dental-20261129-1a2b3c4; see `patchctl exception list`');
+  }
+  return { ...parsed, ref: `${parsed.clientId}/${parsed.exceptionId}` };
+}
+
+export async function withException<T>(ref: string, fn: (handle: WorkflowHandle, client: Client, target: ExceptionRef) => Promise<T>): Promise<T> {
+  const parsed = exceptionRefFrom(ref);
+  const target = resolveTemporalTarget();
+  return withClient(target, (client) => fn(client.workflow.getHandle(parsed.workflowId), client, parsed));
+}
+
+export const DATE_HELP = 'a date (2026-12-31, 00:00 UTC), an ISO time (2026-12-31T18:00:00Z) or a time from now (30d, 12h)';
+
+/**
+ * `--expires`, `--review`, `--until`: an absolute date or time, or a duration counted from now. The
+ * result is an ISO time; whether it is within the policy's bounds is the domain rules' call.
+ */
+export function dateOption(now: () => number = Date.now) {
+  return z.string().transform((text, ctx) => {
+    const relative = parseDuration(text);
+    if (relative !== undefined) return new Date(now() + relative).toISOString();
+    const absolute = /^\d{4}-\d{2}-\d{2}(T.+)?$/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+    if (Number.isNaN(absolute)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${DATE_HELP}` });
+      return z.NEVER;
+    }
+    return new Date(absolute).toISOString();
+  });
+}
+
+/** The policy the worker also judges by; an invalid one stops the command (exit 2) with its problems. */
+export function loadPolicy(): { policy: PatchPolicy; file: string } {
+  const loaded = loadPolicyFile(findPolicyFile(undefined));
+  if (!loaded.ok) throw badInput(`policy ${loaded.file} is invalid`, 'run `patchctl config check` and fix what it lists', loaded.problems);
+  return { policy: loaded.policy, file: loaded.file };
+}
