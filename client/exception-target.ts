@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { parseDuration } from '../config/duration';
 import { findPolicyFile, loadPolicyFile } from '../config/load-policy';
 import type { PatchPolicy } from '../config/policy-schema';
+import type { ExceptionState, ExceptionStatus } from '../domain/exception';
 import { parseExceptionRef } from '../domain/ids';
+import { exceptionStatusQuery } from '../workflows/messages';
 import { badInput } from './errors';
 import { resolveTemporalTarget } from './stack';
 import { withClient } from './temporal-connection';
@@ -55,4 +57,53 @@ export function loadPolicy(): { policy: PatchPolicy; file: string } {
   const loaded = loadPolicyFile(findPolicyFile(undefined));
   if (!loaded.ok) throw badInput(`policy ${loaded.file} is invalid`, 'run `patchctl config check` and fix what it lists', loaded.problems);
   return { policy: loaded.policy, file: loaded.file };
+}
+
+const ENDED: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
+
+export function exceptionEnded(status: ExceptionStatus): boolean {
+  return ENDED.includes(status.status);
+}
+
+/**
+ * Polls the live status until `done` holds, the workflow closes, or `timeoutMs` passes: what an
+ * update changed shows up after the workflow's next task, a moment after the update returns.
+ */
+export async function settledStatus(handle: WorkflowHandle, done: (s: ExceptionStatus) => boolean, timeoutMs = 10_000): Promise<ExceptionStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await handle.query(exceptionStatusQuery);
+    if (done(status) || exceptionEnded(status) || Date.now() >= deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The end that matters for this kind: the hard expiry of a deferral, the review date of a lane. */
+export function exceptionEnd(s: { kind: string; expiresAt?: string | null; reviewAt?: string | null }): string | undefined {
+  return (s.kind === 'deferral' ? s.expiresAt : s.reviewAt) ?? undefined;
+}
+
+/** One line telling the user what happens next and, when someone must act, the command to run. */
+export function nextStep(ref: string, s: ExceptionStatus): string {
+  if (s.pending?.step === 'signoff') {
+    return `next: the client owner ${s.pending.who.join(', ')} signs off by ${s.pending.decideBy}: patchctl exception signoff ${ref} --as ${s.pending.who[0] ?? '<owner>'}`;
+  }
+  if (s.pending?.step === 'approval') {
+    return `next: an MSP approver (${s.pending.who.join(', ') || 'nobody named in policy'}) approves by ${s.pending.decideBy}: patchctl exception approve ${ref} --as <approver>`;
+  }
+  const end = exceptionEnd(s);
+  switch (s.status) {
+    case 'active':
+      return `active: ${s.hostnames.join(', ')} stay out of patch cycles until ${end ?? '?'}${s.kind === 'isolated-lane' ? ' (review date)' : ' (hard expiry)'}`;
+    case 'renewal-pending':
+      return `renewal pending; the current ${s.kind === 'deferral' ? 'expiry' : 'review date'} ${end ?? '?'} still holds`;
+    case 'review-due':
+      return `review due: renew it with \`patchctl exception renew ${ref} --until DATE --reason TEXT --as WHO\` or it expires`;
+    case 'expired':
+    case 'revoked':
+    case 'rejected':
+      return `${s.status}: ${s.statusReason ?? ''}`.trim();
+    default:
+      return 'waiting for the worker to open the ticket; see `patchctl exception show ' + ref + '`';
+  }
 }

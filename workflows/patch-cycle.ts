@@ -14,7 +14,7 @@ import {
 import type { PatchctlActivities } from '../activities/create-activities';
 import { RINGS, type RingName, type Severity } from '../config/policy-schema';
 import type { CyclePlan } from '../domain/cycle-plan';
-import type { CycleOutcome, CycleStatus, DecisionRecord, PendingDecision, RingProgress } from '../domain/cycle-status';
+import type { CycleOutcome, CycleStatus, DecisionRecord, ExcludedAsset, PendingDecision, RingProgress } from '../domain/cycle-status';
 import { FailureType } from '../domain/failure-types';
 import { evaluateGate } from '../domain/gate';
 import { ringRollbackWorkflowId, ringWorkflowId } from '../domain/ids';
@@ -55,6 +55,8 @@ export interface PatchCycleResult {
   status: CycleOutcome;
   reason: string;
   rings: RingProgress[];
+  /** Assets the plan left out (exception or isolated lane), first EXCLUDED_LIST_LIMIT of them. */
+  excluded: ExcludedAsset[];
   decisions: DecisionRecord[];
 }
 
@@ -464,5 +466,5 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
     await notify(cycleEnded(cycleId, deciders, outcome.status, outcome.reason));
   });
   await condition(allHandlersFinished);
-  return { cycleId, status: outcome.status, reason: outcome.reason, rings: state.rings, decisions: state.decisions };
+  return { cycleId, status: outcome.status, reason: outcome.reason, rings: state.rings, excluded: state.excluded, decisions: state.decisions };
 }

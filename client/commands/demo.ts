@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { SimulatedRmm } from '../../activities/adapters/rmm/simulated';
 import { generateFleet } from '../../activities/simulation/fleet-generator';
 import { upsertClients } from '../../activities/store/client-store';
 import { importAssets } from '../../activities/store/inventory-store';
@@ -10,6 +11,9 @@ import { repoRoot } from '../../config/repo-root';
 import type { RingProgress } from '../../domain/cycle-status';
 import type { PatchCycleResult } from '../../workflows/patch-cycle';
 import { driveCycle } from '../demo/drive-cycle';
+import { driveException } from '../demo/drive-exception';
+import type { ExceptionRequest } from '../../domain/exception';
+import { exceptionIdFor } from '../../domain/ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
 import { badInput, failed } from '../errors';
@@ -61,6 +65,7 @@ export function demoCommand(): Command {
         target = { address: stack.info.temporalAddress, namespace: stack.info.namespace, uiUrl: stack.info.uiUrl, databaseUrl: stack.info.databaseUrl };
       }
 
+      const exceptionHosts = { deferral: '', lane: '' };
       try {
         const db = createPool(target.databaseUrl, 2);
         try {
@@ -69,6 +74,17 @@ export function demoCommand(): Command {
           for (const client of policy.clients) {
             const assets = generateFleet(client.id, perClient, client.simulation.seed).map(({ clientId: _c, ...asset }) => asset);
             await importAssets(db, client.id, assets);
+          }
+          // Exceptions only matter on assets that miss something: ask the (simulated) RMM which do.
+          const riverside = policy.clients.find((c) => c.id === 'riverside-dental');
+          if (riverside) {
+            const fleet = generateFleet(riverside.id, perClient, riverside.simulation.seed);
+            const missing = new Set(
+              (await new SimulatedRmm({ db, clientId: riverside.id, simulation: riverside.simulation }).listMissingPatches(riverside.id, fleet.map((a) => a.hostname))).map((m) => m.hostname),
+            );
+            const needy = fleet.filter((a) => missing.has(a.hostname));
+            exceptionHosts.deferral = needy.find((a) => a.assetClass === 'workstation')?.hostname ?? '';
+            exceptionHosts.lane = needy.find((a) => a.assetClass === 'do-not-disrupt')?.hostname ?? needy[needy.length - 1]?.hostname ?? '';
           }
           log(`demo: seeded ${perClient * policy.clients.length} assets across ${policy.clients.map((c) => c.id).join(', ')}`);
         } finally {
@@ -90,6 +106,47 @@ export function demoCommand(): Command {
         }
 
         const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 13).toLowerCase();
+        // Before the healthy cycle plans: one deferral and one isolated-lane asset it must leave out.
+        const riverside = policy.clients.find((c) => c.id === 'riverside-dental');
+        const deferredHost = exceptionHosts.deferral;
+        const laneHost = exceptionHosts.lane;
+        const now = new Date();
+        const exceptionRequests: ExceptionRequest[] = [
+          {
+            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, stamp], []),
+            clientId: 'riverside-dental',
+            kind: 'deferral',
+            hostnames: [deferredHost],
+            patchIds: [],
+            reason: 'practice-management software not yet certified for this month’s updates',
+            requestedBy: ENGINEER,
+            expiresAt: new Date(now.getTime() + 30 * 86_400_000).toISOString(),
+            controls: [{ category: 'extra-monitoring', description: 'EDR in block mode, daily review' }],
+          },
+          {
+            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, stamp], ['lane']),
+            clientId: 'riverside-dental',
+            kind: 'isolated-lane',
+            hostnames: [laneHost],
+            patchIds: [],
+            reason: 'imaging workstation runs a vendor-locked OS build',
+            requestedBy: ENGINEER,
+            reviewAt: new Date(now.getTime() + 90 * 86_400_000).toISOString(),
+            controls: [
+              { category: 'segmentation', description: 'VLAN 40, no internet egress' },
+              { category: 'restricted-access', description: 'local logon for imaging staff only' },
+            ],
+            clientApprovalRef: 'signed letter RD-2026-11',
+          },
+        ];
+        const exceptions = await withClient(target, (client) =>
+          Promise.all(
+            exceptionRequests.map((request) =>
+              driveException(client, DEMO_TASK_QUEUE, request, { owner: riverside?.owner ?? '', approver: policy.exceptions.approvers[0] ?? '' }),
+            ),
+          ),
+        );
+        for (const e of exceptions) log(`demo: exception ${e.clientId}/${e.exceptionId} (${e.kind}) for ${e.hostnames.join(', ')}: ${e.status}, ticket ${e.ticketId ?? '-'}`);
         const specs = [
           { clientId: 'riverside-dental', cycleName: `demo-${stamp}-promote`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
           { clientId: 'harbor-pediatrics', cycleName: `demo-${stamp}-bad-canary`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
@@ -116,10 +173,23 @@ export function demoCommand(): Command {
           status: r.status,
           reason: r.reason,
           rings: r.rings.map(ringRow),
+          excluded: r.excluded,
           ui: `${target.uiUrl}/namespaces/${target.namespace}/workflows/${encodeURIComponent(r.cycleId)}`,
         }));
         const asExpected = cycles[0]?.status === 'completed' && cycles[1]?.status === 'rolled-back';
-        if (opts.json) printJson({ cycles, temporalUi: target.uiUrl, asExpected });
+        const exceptionDocs = exceptions.map((e) => ({
+          id: `${e.clientId}/${e.exceptionId}`,
+          kind: e.kind,
+          status: e.status,
+          hostnames: e.hostnames,
+          ticketId: e.ticketId,
+          signedOffBy: e.signedOffBy,
+          approvedBy: e.approvedBy,
+          until: e.expiresAt ?? e.reviewAt,
+          controls: e.controls,
+        }));
+        const excludedAsExpected = exceptionDocs.every((e) => e.status === 'active' && e.hostnames.every((h) => cycles[0]?.excluded.some((x) => x.hostname === h)));
+        if (opts.json) printJson({ cycles, exceptions: exceptionDocs, temporalUi: target.uiUrl, asExpected: asExpected && excludedAsExpected });
         else {
           for (const c of cycles) {
             info(`\n${c.id}: ${c.status} — ${c.reason}`);
@@ -127,9 +197,16 @@ export function demoCommand(): Command {
               ['ring', 'state', 'assets', 'deployed', 'verified', 'failed', 'duration'],
               c.rings.map((r) => [r.ring, r.state, r.assets, r.deployed, r.verified, r.failed, r.durationSeconds === null ? '' : `${r.durationSeconds} s`]),
             );
+            for (const x of c.excluded) info(`excluded: ${x.hostname} — ${x.reason}${x.exceptionId ? ` [${x.exceptionId}]` : ''}`);
             info(`Temporal UI: ${c.ui}`);
           }
+          info('\nexceptions:');
+          for (const e of exceptionDocs) {
+            info(`  ${e.id} ${e.kind} ${e.status} until ${e.until}: ${e.hostnames.join(', ')}; signed off by ${e.signedOffBy}, approved by ${e.approvedBy}; ticket ${e.ticketId}`);
+            for (const c of e.controls) info(`    control: ${c.category} — ${c.description}`);
+          }
         }
+        if (!excludedAsExpected) throw failed('the demo exceptions were not honoured by the cycle plan', 'see `patchctl cycle status` of the first cycle');
         if (!asExpected) throw failed('the demo cycles did not end as expected (first completed, second rolled back)', 'see `patchctl cycle status` for each');
       } finally {
         await extraWorker?.shutdown();

@@ -13,6 +13,13 @@ import { cycleRejectCommand } from './cycle-reject';
 import { cycleResumeCommand } from './cycle-resume';
 import { cycleStartCommand } from './cycle-start';
 import { cycleStatusCommand } from './cycle-status';
+import { exceptionApproveCommand } from './exception-approve';
+import { exceptionListCommand } from './exception-list';
+import { exceptionRenewCommand } from './exception-renew';
+import { exceptionRequestCommand } from './exception-request';
+import { exceptionRevokeCommand } from './exception-revoke';
+import { exceptionShowCommand } from './exception-show';
+import { exceptionSignoffCommand } from './exception-signoff';
 import { inventoryImportCommand } from './inventory-import';
 import { inventoryListCommand } from './inventory-list';
 
@@ -41,7 +48,19 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
       cycleResumeCommand,
     ],
   },
-  { name: 'exception', description: 'request, sign off, approve, renew and revoke patch exceptions', commands: [] },
+  {
+    name: 'exception',
+    description: 'request, sign off, approve, renew and revoke patch exceptions',
+    commands: [
+      exceptionRequestCommand,
+      exceptionSignoffCommand,
+      exceptionApproveCommand,
+      exceptionListCommand,
+      exceptionShowCommand,
+      exceptionRenewCommand,
+      exceptionRevokeCommand,
+    ],
+  },
   { name: 'evidence', description: 'export, verify and replay the audit evidence of a cycle', commands: [] },
   { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
 ];

@@ -21,7 +21,16 @@ describe('patchctl demo', () => {
     try {
       const result = await runCli(['demo', '--json', '--endpoints', '120'], { cwd: dir, timeoutMs: 240_000 });
       expect(result.code, result.stderr).toBe(0);
-      const doc = result.json<{ cycles: CycleJson[] }>();
+      const doc = result.json<{ cycles: (CycleJson & { excluded: { hostname: string; exceptionId?: string }[] })[]; exceptions: { id: string; kind: string; status: string; hostnames: string[]; controls: unknown[] }[] }>();
+      // One deferral and one isolated-lane asset, approved through their workflows, kept out of the cycle.
+      expect(doc.exceptions.map((e) => [e.kind, e.status])).toEqual([
+        ['deferral', 'active'],
+        ['isolated-lane', 'active'],
+      ]);
+      expect(doc.exceptions[1]?.controls.length).toBeGreaterThan(0);
+      for (const e of doc.exceptions) {
+        expect(doc.cycles[0]?.excluded).toContainEqual(expect.objectContaining({ hostname: e.hostnames[0], exceptionId: e.id.split('/')[1] }));
+      }
       expect(doc.cycles.map((c) => [c.client, c.status])).toEqual([
         ['riverside-dental', 'completed'],
         ['harbor-pediatrics', 'rolled-back'],
