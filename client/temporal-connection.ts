@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PatchctlEnv } from '../config/env-schema';
+import { CodecKeyError, createDataConverter } from '../workers/codec-keys';
 import { badInput, START_STACK_FIX } from './errors';
 import { loadEnv, type TemporalTarget } from './stack';
 
@@ -38,8 +39,19 @@ export function connectionOptions(target: Pick<TemporalTarget, 'address'>, env: 
   return options;
 }
 
+/** The payload codec of PATCHCTL_CODEC_KEYS(_FILE), so commands read and write what the workers encrypt. */
+function clientDataConverter(env: PatchctlEnv): ReturnType<typeof createDataConverter> {
+  try {
+    return createDataConverter(env);
+  } catch (err) {
+    if (err instanceof CodecKeyError) throw badInput(err.message, err.fix);
+    throw err;
+  }
+}
+
 /** A Temporal client for the target; the caller closes it with `client.connection.close()`. */
 export async function connectClient(target: Pick<TemporalTarget, 'address' | 'namespace'>, env?: PatchctlEnv): Promise<Client> {
+  const dataConverter = clientDataConverter(env ?? loadEnv());
   let connection: Connection;
   try {
     connection = await Connection.connect(connectionOptions(target, env));
@@ -49,7 +61,7 @@ export async function connectClient(target: Pick<TemporalTarget, 'address' | 'na
     }
     throw err;
   }
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter });
 }
 
 /** Runs `fn` with a connected client and always closes the connection afterwards. */

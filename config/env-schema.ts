@@ -22,8 +22,13 @@ export const envSchema = z.object({
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   SMTP_PASSWORD_FILE: z.string().optional(),
   PATCHCTL_OUTBOX_DIR: z.string().optional(),
+  /** The approver's own Ed25519 private key, used by approve/reject/decide/signoff to sign. */
+  PATCHCTL_SIGNING_KEY_FILE: z.string().optional(),
   PATCHCTL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   PATCHCTL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  // Payload encryption keys (`id:base64key,…`, first one encrypts); parsed by workers/codec-keys.ts.
+  PATCHCTL_CODEC_KEYS: z.string().optional(),
+  PATCHCTL_CODEC_KEYS_FILE: z.string().optional(),
 }).superRefine((env, ctx) => {
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together' });

@@ -152,7 +152,23 @@ export const exceptionPolicySchema = z
 export const policySchema = z
   .object({
     version: z.literal(1),
-    msp: z.object({ name: z.string().min(1), mailFrom: identity, escalation: z.array(identity).default([]) }).strict(),
+    msp: z
+      .object({
+        name: z.string().min(1),
+        mailFrom: identity,
+        escalation: z.array(identity).default([]),
+        /** The MSP's Ed25519 public key (PEM), against which `evidence verify` checks bundle signatures. */
+        evidencePublicKey: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (see `patchctl keys generate`)').optional(),
+      })
+      .strict(),
+    /** Signed approvals: each approver's Ed25519 public key (PEM); when required, unsigned decisions are refused. */
+    signing: z
+      .object({
+        requireSignedApprovals: z.boolean().default(false),
+        publicKeys: z.record(identity, z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (see `patchctl keys generate`)')).default({}),
+      })
+      .strict()
+      .prefault({}),
     sla: slaTableSchema,
     rings: ringsSchema,
     rollout: rolloutSchema.prefault({}),
@@ -161,6 +177,14 @@ export const policySchema = z
   })
   .strict()
   .superRefine((policy, ctx) => {
+    if (policy.signing.requireSignedApprovals) {
+      const deciders = new Set([...policy.rings.pilot.promotion.approvers, ...policy.rings.production.promotion.approvers, ...policy.exceptions.approvers, ...policy.clients.map((c) => c.owner)]);
+      for (const person of deciders) {
+        if (!policy.signing.publicKeys[person]) {
+          ctx.addIssue({ code: 'custom', path: ['signing', 'publicKeys'], message: `requireSignedApprovals is on but ${person} has no public key` });
+        }
+      }
+    }
     const seen = new Set<string>();
     policy.clients.forEach((client, i) => {
       if (seen.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${client.id}"` });

@@ -38,6 +38,8 @@ export interface CyclePlan {
   rollout: RolloutPolicy;
   escalation: string[];
   clientOwner: ClientPolicy['owner'];
+  /** Approvers' public keys; when `required`, unsigned decisions are refused. */
+  signing: { required: boolean; publicKeys: Record<string, string> };
 }
 
 export const EXCLUDED_LIST_LIMIT = 100;

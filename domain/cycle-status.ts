@@ -65,6 +65,8 @@ export interface DecisionRecord {
   at: string;
   decision?: string;
   reason?: string;
+  /** The approver's Ed25519 signature and the exact message signed, checkable offline. */
+  signature?: { signedAt: string; value: string; message: string };
 }
 
 export interface DeadlineGroup {

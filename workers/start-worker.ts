@@ -6,6 +6,7 @@ import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { createActivities } from '../activities/create-activities';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
+import { createDataConverter } from './codec-keys';
 import { workflowSource } from './workflow-source';
 
 export interface StartWorkerOptions {
@@ -34,6 +35,8 @@ export interface RunningWorker {
 
 /** Builds pg pool, mailer and vendor clients once, and runs the one patchctl worker type. */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  // Before anything connects: bad codec keys should stop the worker, not fail every task later.
+  const dataConverter = createDataConverter(options.env ?? process.env);
   await migrateUp(options.databaseUrl);
   const db = createPool(options.databaseUrl, options.poolMax ?? 10);
   const mailer = createMailer({
@@ -58,6 +61,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter,
     ...workflowSource(),
     activities: createActivities({ db, policy: options.policy, adaptersFor, mailer }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RingName } from '../config/policy-schema';
+import type { ApprovalSignature } from '../domain/approval-signature';
 import type { CycleStatus, GateDecision, RingRolloutProgress } from '../domain/cycle-status';
 import type { ExceptionState, ExceptionStatus } from '../domain/exception';
 
@@ -10,11 +11,14 @@ export interface ApproveRingInput {
   ring: RingName;
   approver: string;
   comment?: string;
+  /** Required where policy says `signing.requireSignedApprovals`. */
+  signature?: ApprovalSignature;
 }
 
 export interface RejectPromotionInput {
   approver: string;
   reason: string;
+  signature?: ApprovalSignature;
 }
 
 export interface GateDecisionInput {
@@ -22,6 +26,7 @@ export interface GateDecisionInput {
   decision: GateDecision;
   by: string;
   reason: string;
+  signature?: ApprovalSignature;
 }
 
 export interface IncidentInput {
@@ -62,6 +67,7 @@ export const ringProgressQuery = defineQuery<RingRolloutProgress>('ringProgress'
 export interface ExceptionDecisionInput {
   by: string;
   comment?: string;
+  signature?: ApprovalSignature;
 }
 
 export interface RenewExceptionInput {

@@ -15,6 +15,7 @@ import type { PatchctlActivities } from '../activities/create-activities';
 import { RINGS, type RingName, type Severity } from '../config/policy-schema';
 import type { CyclePlan } from '../domain/cycle-plan';
 import type { CycleOutcome, CycleStatus, DecisionRecord, ExcludedAsset, PendingDecision, RingProgress } from '../domain/cycle-status';
+import { approvalMessage, verifyApproval, type ApprovalSignature } from '../domain/approval-signature';
 import { FailureType } from '../domain/failure-types';
 import { evaluateGate } from '../domain/gate';
 import { ringRollbackWorkflowId, ringWorkflowId } from '../domain/ids';
@@ -110,6 +111,25 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
       refuse(FailureType.NotAllowed, `${person} is not named in policy for ${pending.kind === 'promotion' ? `promotion to ${pending.ring}` : `the ${pending.ring} gate`}; named: ${pending.deciders.join(', ') || 'nobody'}`);
     }
   };
+  /** Checks an approver's signature where one is given or policy requires one; refuses otherwise. */
+  const checkSignature = (person: string, subject: string, decision: string, signature: ApprovalSignature | undefined) => {
+    const signing = plan?.signing;
+    if (!signing) return;
+    if (!signature) {
+      if (signing.required) refuse(FailureType.NotAllowed, `policy requires signed approvals: sign with your key (\`--key FILE\`; create one with \`patchctl keys generate\`)`);
+      return;
+    }
+    const key = signing.publicKeys[person];
+    if (!key) refuse(FailureType.NotAllowed, `${person} has no public key in policy (signing.publicKeys), so the signature cannot be checked`);
+    if (!verifyApproval(key, { workflowId: cycleId, subject, decision, by: person, signedAt: signature.signedAt }, signature)) {
+      refuse(FailureType.NotAllowed, `the signature does not verify against the public key of ${person} in policy; sign with your own key`);
+    }
+  };
+  const signed = (person: string, subject: string, decision: string, signature: ApprovalSignature | undefined) =>
+    signature
+      ? { signature: { ...signature, message: approvalMessage({ workflowId: cycleId, subject, decision, by: person, signedAt: signature.signedAt }) } }
+      : {};
+
   const expectPending = (kind: PendingDecision['kind'], ring?: RingName): PendingDecision => {
     const pending = state.pending;
     if (!pending || pending.kind !== kind) {
@@ -129,12 +149,13 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
     approveRingUpdate,
     (approval) => {
       approvals.set(approval.ring, approval);
-      record({ kind: 'approval', ring: approval.ring, by: approval.approver, decision: 'approve', reason: approval.comment });
+      record({ kind: 'approval', ring: approval.ring, by: approval.approver, decision: 'approve', reason: approval.comment, ...signed(approval.approver, approval.ring, 'approve', approval.signature) });
       return { accepted: true, ring: approval.ring, next: `deploying ${approval.ring}` };
     },
     {
       validator: (approval) => {
         checkDecider(approval.approver, expectPending('promotion', approval.ring));
+        checkSignature(approval.approver, approval.ring, 'approve', approval.signature);
       },
     },
   );
@@ -143,13 +164,15 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
     (r) => {
       const ring = (state.pending as PendingDecision).ring;
       rejection = r;
-      record({ kind: 'rejection', ring, by: r.approver, decision: 'reject', reason: r.reason });
+      record({ kind: 'rejection', ring, by: r.approver, decision: 'reject', reason: r.reason, ...signed(r.approver, ring, 'reject', r.signature) });
       return { accepted: true, ring, next: 'rolling back' };
     },
     {
       validator: (r) => {
         if (!r.reason.trim()) refuse(FailureType.InvalidInput, 'a rejection needs a reason');
-        checkDecider(r.approver, expectPending('promotion'));
+        const pending = expectPending('promotion');
+        checkDecider(r.approver, pending);
+        checkSignature(r.approver, pending.ring, 'reject', r.signature);
       },
     },
   );
@@ -157,12 +180,13 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
     gateDecisionUpdate,
     (d) => {
       gateDecision = d;
-      record({ kind: 'gate-decision', ring: d.ring, by: d.by, decision: d.decision, reason: d.reason });
+      record({ kind: 'gate-decision', ring: d.ring, by: d.by, decision: d.decision, reason: d.reason, ...signed(d.by, d.ring, d.decision, d.signature) });
       return { accepted: true, ring: d.ring, next: d.decision === 'rollback' ? 'rolling back' : d.decision === 'override' ? 'continuing' : `retrying failed assets of ${d.ring}` };
     },
     {
       validator: (d) => {
         checkDecider(d.by, expectPending('gate', d.ring));
+        checkSignature(d.by, d.ring, d.decision, d.signature);
         if (!d.reason.trim()) refuse(FailureType.InvalidInput, 'a gate decision needs a reason');
         if (d.decision === 'retry-failed' && ringState(d.ring).failed === 0) {
           refuse(FailureType.NotPending, `nothing failed in ${d.ring} to retry; choose rollback or override`);

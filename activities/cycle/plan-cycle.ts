@@ -194,6 +194,7 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     rollout: policy.rollout,
     escalation: policy.msp.escalation,
     clientOwner: client.owner,
+    signing: { required: policy.signing.requireSignedApprovals, publicKeys: policy.signing.publicKeys },
   };
   return { plan, cycle, members, excluded, patches, missingPairs };
 }

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { RINGS } from '../../config/policy-schema';
 import { gateDecisionUpdate } from '../../workflows/messages';
+import { signApproval, signingKeyFile } from '../approval-signing';
 import { withCycle } from '../cycle-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
@@ -11,6 +12,7 @@ const options = z.object({
   decision: z.enum(['rollback', 'retry-failed', 'override']),
   as: z.email({ message: 'must be the approver e-mail named in policy' }),
   reason: z.string().trim().min(3, 'must say why (at least 3 characters)'),
+  key: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
 
@@ -22,12 +24,15 @@ export function cycleDecideCommand(): Command {
     .requiredOption('--decision <decision>', 'rollback | retry-failed | override')
     .requiredOption('--as <who>', 'your approver identity as named in policy')
     .requiredOption('--reason <text>', 'why, recorded in the evidence')
+    .option('--key <file>', 'sign the decision with your Ed25519 key (default: PATCHCTL_SIGNING_KEY_FILE)')
     .option('--json', 'print the result as one JSON document')
     .action(async (id: string, raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
-      const result = await withCycle(id, (handle) =>
-        handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: opts.ring, decision: opts.decision, by: opts.as, reason: opts.reason }] }),
-      );
+      const keyFile = signingKeyFile(opts.key);
+      const result = await withCycle(id, (handle) => {
+        const signature = keyFile ? signApproval(keyFile, { workflowId: handle.workflowId, subject: opts.ring, decision: opts.decision, by: opts.as }) : undefined;
+        return handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: opts.ring, decision: opts.decision, by: opts.as, reason: opts.reason, signature }] });
+      });
       if (opts.json) printJson({ cycleId: id, ...result });
       else info(`decision recorded: ${id} ${opts.ring} → ${opts.decision} (${result.next})`);
     });

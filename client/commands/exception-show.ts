@@ -89,7 +89,7 @@ function printShown(s: Shown): void {
     ['signed off', s.signedOffBy ? `${s.signedOffBy} at ${s.signedOffAt ?? ''}` : ''],
     ['approved', s.approvedBy ? `${s.approvedBy} at ${s.approvedAt ?? ''}` : ''],
     [s.kind === 'deferral' ? 'expires' : 'review', exceptionEnd(s) ?? ''],
-    ['controls', s.controls.map((c) => `${c.category}: ${c.description}`).join('; ')],
+    ['controls', s.controls.map((c) => `${c.category}: ${c.description}`).join('; ') || 'none'],
   ];
   if (s.clientApprovalRef) rows.push(['client approval', s.clientApprovalRef]);
   for (const [label, value] of rows) info(`  ${label.padEnd(16)}${value}`);

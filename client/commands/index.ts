@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { configCheckCommand } from './config-check';
 import { devCommand } from './dev';
 import { workerCommand } from './worker';
+import { codecServerCommand } from './codec-server';
 import { demoCommand } from './demo';
 import { cycleAbortCommand } from './cycle-abort';
 import { cycleApproveCommand } from './cycle-approve';
@@ -65,7 +66,7 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
   { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
 ];
 
-const TOP_LEVEL: CommandFactory[] = [devCommand, demoCommand, workerCommand];
+const TOP_LEVEL: CommandFactory[] = [devCommand, demoCommand, workerCommand, codecServerCommand];
 
 export function registerCommands(program: Command): void {
   for (const factory of TOP_LEVEL) program.addCommand(factory());

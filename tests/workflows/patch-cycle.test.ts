@@ -1,9 +1,12 @@
+import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
 import type { ClientAdapters, RmmPort, SnapshotPort } from '../../activities/ports';
+import type { PatchPolicy } from '../../config/policy-schema';
+import { approvalMessage } from '../../domain/approval-signature';
 import { cycleWorkflowId } from '../../domain/ids';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { patchCycle, type PatchCycleInput } from '../../workflows/patch-cycle';
@@ -46,10 +49,17 @@ afterEach(async () => {
 
 let counter = 0;
 async function withCycle<T>(
-  setup: { fleet?: number; wrap?: (adapters: ClientAdapters) => ClientAdapters; simulation?: Parameters<typeof loadTestPolicy>[1]; client?: string },
+  setup: {
+    fleet?: number;
+    wrap?: (adapters: ClientAdapters) => ClientAdapters;
+    simulation?: Parameters<typeof loadTestPolicy>[1];
+    client?: string;
+    configure?: (policy: PatchPolicy) => void;
+  },
   body: (ctx: { handle: Awaited<ReturnType<typeof start>>; worker: Worker; h: CycleHarness }) => Promise<T>,
 ): Promise<T> {
   const policy = loadTestPolicy(undefined, setup.simulation);
+  setup.configure?.(policy);
   const client = setup.client ?? 'clinic';
   harness = await createCycleHarness(policy, { [client]: setup.fleet ?? 20 }, setup.wrap && ((a) => setup.wrap!(a)));
   const h = harness;
@@ -283,6 +293,39 @@ describe('patchCycle', () => {
       await expect(wrongRing).rejects.toMatchObject({ cause: { type: 'NotPending' } });
       const status = await advanceUntil(env, handle, pendingPromotion('pilot'), 1);
       expect(status.decisions.filter((d) => d.kind === 'approval')).toEqual([]);
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.result();
+    });
+  });
+
+  it('requires signed approvals where policy says so and refuses a signature made with the wrong key', async () => {
+    const lead = generateKeyPairSync('ed25519');
+    const mallory = generateKeyPairSync('ed25519');
+    const sign = (key: KeyObject, workflowId: string, signedAt: string) => ({
+      signedAt,
+      value: cryptoSign(null, Buffer.from(approvalMessage({ workflowId, subject: 'pilot', decision: 'approve', by: 'lead@msp.test', signedAt })), key).toString('base64'),
+    });
+    const configure = (policy: PatchPolicy) => {
+      policy.signing = { requireSignedApprovals: true, publicKeys: { 'lead@msp.test': lead.publicKey.export({ type: 'spki', format: 'pem' }).toString() } };
+    };
+    await withCycle({ configure }, async ({ handle }) => {
+      await advanceUntil(env, handle, pendingPromotion('pilot'));
+      const at = new Date().toISOString();
+      const unsigned = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test' }] });
+      await expect(unsigned).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('requires signed approvals') } });
+      const forged = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: sign(mallory.privateKey, handle.workflowId, at) }] });
+      await expect(forged).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('does not verify') } });
+      // A genuine signature for another cycle does not carry over to this one.
+      const replayed = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: sign(lead.privateKey, 'cycle/clinic/other', at) }] });
+      await expect(replayed).rejects.toMatchObject({ cause: { type: 'NotAllowed' } });
+
+      const genuine = sign(lead.privateKey, handle.workflowId, at);
+      await handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: genuine }] });
+      const status = await advanceUntil(env, handle, (s) => s.decisions.some((d) => d.kind === 'approval'), 1);
+      const approval = status.decisions.find((d) => d.kind === 'approval');
+      expect(approval?.signature?.value).toBe(genuine.value);
+      // What the evidence lists is enough to check the approval offline.
+      expect(cryptoVerify(null, Buffer.from(approval?.signature?.message ?? ''), lead.publicKey, Buffer.from(genuine.value, 'base64'))).toBe(true);
       await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
       await handle.result();
     });

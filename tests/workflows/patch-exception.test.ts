@@ -127,12 +127,16 @@ async function plan(h: CycleHarness): Promise<{ plan: CyclePlan; ringHosts: stri
   return { plan: result, ringHosts: rows.map((r: { hostname: string }) => r.hostname) };
 }
 
+/** Outbox messages with their headers unfolded (long To: and Subject: lines wrap). */
 function mails(h: CycleHarness): { to: string; subject: string; raw: string }[] {
-  return h.mail().map((raw) => ({
-    raw,
-    to: /^To: (.*)$/m.exec(raw)?.[1]?.trim() ?? '',
-    subject: /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '',
-  }));
+  return h.mail().map((raw) => {
+    const headers = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    return {
+      raw,
+      to: /^To: (.*)$/m.exec(headers)?.[1]?.trim() ?? '',
+      subject: /^Subject: (.*)$/m.exec(headers)?.[1]?.trim() ?? '',
+    };
+  });
 }
 
 async function ticketOf(h: CycleHarness, exceptionId: string) {
@@ -146,7 +150,7 @@ async function refusal(update: Promise<unknown>): Promise<{ type: string; messag
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (error as WorkflowUpdateFailedError).cause as { type: string; message: string };
+  const cause = (error as WorkflowUpdateFailedError).cause as unknown as { type: string; message: string };
   return { type: cause.type, message: cause.message };
 }
 
@@ -241,7 +245,7 @@ describe('patchException', () => {
       expect(mails(h).filter((m) => m.subject.includes('Sign off exception')).length).toBe(2);
 
       // The old expiry passes without ending it; the new one does.
-      await env.sleep(Date.parse(firstExpiry) - (await now()) + DAY);
+      await env.sleep(Date.parse(firstExpiry!) - (await now()) + DAY);
       expect((await handle.query(exceptionStatusQuery)).status).toBe('active');
       const result = await handle.result();
       expect(result.status).toBe('expired');

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { parseEd25519Key, signatureValid, signBytes } from './signing';
+
+export const MANIFEST = 'manifest.json';
+export const SIGNATURE = 'manifest.sig';
+
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface Manifest {
+  /** The cycle a cycle bundle is for; absent in a HIPAA bundle, which covers a client and period. */
+  cycleId?: string;
+  clientId?: string;
+  period?: { from: string; to: string };
+  createdAt: string;
+  files: ManifestFile[];
+}
+
+// A manifest comes from outside (an auditor's copy): validated before any path in it is opened.
+const manifestSchema = z.object({
+  cycleId: z.string().optional(),
+  clientId: z.string().optional(),
+  period: z.object({ from: z.string(), to: z.string() }).optional(),
+  createdAt: z.string(),
+  files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits'), bytes: z.number().int().min(0) })),
+});
+
+/** Bundle-relative paths with `/`, sorted, without the manifest and its signature. */
+export function bundleFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+      const path = relative ? posix.join(relative, entry.name) : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (path !== MANIFEST && path !== SIGNATURE) found.push(path);
+    }
+  };
+  walk('');
+  return found.sort();
+}
+
+function hashFile(file: string): { sha256: string; bytes: number } {
+  const data = readFileSync(file);
+  return { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+}
+
+export function buildManifest(dir: string, header: Omit<Manifest, 'files'>): Manifest {
+  return { ...header, files: bundleFiles(dir).map((path) => ({ path, ...hashFile(join(dir, ...path.split('/'))) })) };
+}
+
+/** Writes manifest.json and, with a key, manifest.sig over its exact bytes. */
+export function writeManifest(dir: string, header: Omit<Manifest, 'files'>, privateKey?: KeyObject): Manifest {
+  const manifest = buildManifest(dir, header);
+  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, MANIFEST), bytes);
+  if (privateKey) writeFileSync(join(dir, SIGNATURE), signBytes(bytes, privateKey));
+  return manifest;
+}
+
+export interface BundleProblem {
+  path: string;
+  problem: string;
+}
+
+export type SignatureState = 'valid' | 'invalid' | 'missing' | 'no-key';
+
+export interface BundleVerification {
+  ok: boolean;
+  manifest?: Manifest;
+  /** Files listed in the manifest. */
+  files: number;
+  signature: SignatureState;
+  problems: BundleProblem[];
+}
+
+function unsafe(path: string): boolean {
+  return isAbsolute(path) || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '' || part === '.');
+}
+
+function checkSignature(dir: string, bytes: Buffer, publicKeyPem: string | undefined, problems: BundleProblem[]): SignatureState {
+  const sigFile = join(dir, SIGNATURE);
+  if (!existsSync(sigFile)) {
+    problems.push({ path: SIGNATURE, problem: 'missing: the bundle is not signed' });
+    return 'missing';
+  }
+  if (!publicKeyPem) {
+    problems.push({ path: SIGNATURE, problem: 'no public key to check it against: pass --public-key FILE or set msp.evidencePublicKey in the policy' });
+    return 'no-key';
+  }
+  let key: KeyObject;
+  try {
+    key = parseEd25519Key(publicKeyPem, 'public');
+  } catch (error) {
+    problems.push({ path: SIGNATURE, problem: `the public key cannot be used: ${(error as Error).message}` });
+    return 'no-key';
+  }
+  if (signatureValid(bytes, readFileSync(sigFile, 'utf8'), key)) return 'valid';
+  problems.push({ path: SIGNATURE, problem: 'signature does not match manifest.json for this public key (manifest changed, or signed with another key)' });
+  return 'invalid';
+}
+
+/**
+ * Recomputes every hash and checks the signature. Every problem is named: changed, missing and extra
+ * files, a bad manifest, a missing or forged signature. ok only when there is none.
+ */
+export function verifyBundle(dir: string, publicKeyPem: string | undefined): BundleVerification {
+  const problems: BundleProblem[] = [];
+  const manifestFile = join(dir, MANIFEST);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    return { ok: false, files: 0, signature: 'missing', problems: [{ path: dir, problem: 'not a directory: pass the folder `evidence export` wrote' }] };
+  }
+  if (!existsSync(manifestFile)) {
+    return { ok: false, files: 0, signature: 'missing', problems: [{ path: MANIFEST, problem: 'missing: this is not an evidence bundle, or its manifest was removed' }] };
+  }
+  const bytes = readFileSync(manifestFile);
+  let manifest: Manifest;
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return { ok: false, files: 0, signature: checkSignature(dir, bytes, publicKeyPem, problems), problems: [{ path: MANIFEST, problem: `not a valid manifest: ${issues}` }, ...problems] };
+    }
+    manifest = parsed.data;
+  } catch (error) {
+    return { ok: false, files: 0, signature: 'missing', problems: [{ path: MANIFEST, problem: `not JSON: ${(error as Error).message}` }] };
+  }
+  const listed = new Set<string>();
+  for (const file of manifest.files) {
+    if (unsafe(file.path)) {
+      problems.push({ path: file.path, problem: 'listed with a path outside the bundle' });
+      continue;
+    }
+    listed.add(file.path);
+    const onDisk = join(dir, ...file.path.split('/'));
+    if (!existsSync(onDisk) || !statSync(onDisk).isFile()) {
+      problems.push({ path: file.path, problem: 'listed in the manifest but missing' });
+      continue;
+    }
+    const actual = hashFile(onDisk);
+    if (actual.sha256 !== file.sha256) {
+      problems.push({ path: file.path, problem: `sha256 does not match the manifest (expected ${file.sha256}, got ${actual.sha256}; ${actual.bytes} bytes, manifest says ${file.bytes})` });
+    } else if (actual.bytes !== file.bytes) {
+      problems.push({ path: file.path, problem: `size does not match the manifest (expected ${file.bytes} bytes, got ${actual.bytes})` });
+    }
+  }
+  for (const path of bundleFiles(dir)) {
+    if (!listed.has(path)) problems.push({ path, problem: 'not listed in the manifest (added after export)' });
+  }
+  const signature = checkSignature(dir, bytes, publicKeyPem, problems);
+  return { ok: problems.length === 0, manifest, files: manifest.files.length, signature, problems };
+}

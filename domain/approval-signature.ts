@@ -1,0 +1,61 @@
+import { ed25519 } from '@noble/curves/ed25519';
+
+// Signed approvals. Verification runs inside the workflow sandbox (update validators), so it uses a
+// pure-JS Ed25519 and no Node APIs; signing happens in the CLI with node:crypto. An auditor can check
+// a recorded approval offline: the message is rebuilt from what the evidence lists.
+
+export interface ApprovalSignature {
+  /** When the approver signed (ISO time); part of the signed message. */
+  signedAt: string;
+  /** Ed25519 signature of `approvalMessage(...)`, base64. */
+  value: string;
+}
+
+export interface ApprovalFacts {
+  workflowId: string;
+  /** The ring or exception id decided on. */
+  subject: string;
+  decision: string;
+  by: string;
+  signedAt: string;
+}
+
+export function approvalMessage(facts: ApprovalFacts): string {
+  return ['patchctl-approval', 'v1', facts.workflowId, facts.subject, facts.decision, facts.by, facts.signedAt].join('|');
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function fromBase64(text: string): Uint8Array {
+  const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of clean) {
+    buffer = (buffer << 6) | ALPHABET.indexOf(char);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** The raw 32-byte key inside an Ed25519 SPKI PEM (`-----BEGIN PUBLIC KEY-----`). */
+export function ed25519KeyFromPem(pem: string): Uint8Array | undefined {
+  const body = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '');
+  const der = fromBase64(body);
+  // SPKI for Ed25519 is a fixed 12-byte header (OID 1.3.101.112) followed by the key.
+  return der.length === 44 && der[0] === 0x30 && der[8] === 0x70 ? der.slice(12) : undefined;
+}
+
+export function verifyApproval(publicKeyPem: string, facts: ApprovalFacts, signature: ApprovalSignature): boolean {
+  const key = ed25519KeyFromPem(publicKeyPem);
+  if (!key) return false;
+  try {
+    return ed25519.verify(fromBase64(signature.value), new TextEncoder().encode(approvalMessage(facts)), key);
+  } catch {
+    return false;
+  }
+}
