@@ -186,21 +186,28 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
   const revoked = (): RevokeExceptionInput | undefined => revocation;
   const finishRevoked = () => finish('revoked', `revoked by ${revoked()?.by}: ${revoked()?.reason}`);
 
-  /** Sign-off by the client owner, then approval by the MSP, each within `within` ms. */
-  const obtainApprovals = async (within: number, label: string): Promise<string | undefined> => {
+  /**
+   * Sign-off by the client owner, then approval by the MSP, each within `within` ms and both before
+   * `notAfter` (epoch ms) when given: a renewal of a running exception must be decided before it ends.
+   */
+  const obtainApprovals = async (within: number, label: string, notAfter = Number.POSITIVE_INFINITY): Promise<string | undefined> => {
     const r = rules as ExceptionRules;
     signedOff = false;
     approved = false;
-    const decideBy = () => new Date(Date.now() + within).toISOString();
-    state.pending = { step: 'signoff', who: [r.owner], decideBy: decideBy() };
+    // Recomputed per step, so a late sign-off does not give the approval step a full window past notAfter.
+    const stepWindow = () => Math.max(1, Math.min(within, notAfter - Date.now()));
+    const decideBy = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const signOffWindow = stepWindow();
+    state.pending = { step: 'signoff', who: [r.owner], decideBy: decideBy(signOffWindow) };
     await notify(`${label}.signoff`, [r.owner], `Sign off exception ${input.exceptionId}`, `${input.requestedBy} asks to ${label} an exception for ${input.hostnames.join(', ')}: ${input.reason}.\n\npatchctl exception signoff ${input.clientId}/${input.exceptionId} --as ${r.owner}\n`);
-    if (!(await condition(() => signedOff || revocation !== undefined, within))) return `no sign-off by the client owner within the decision time`;
+    if (!(await condition(() => signedOff || revocation !== undefined, signOffWindow))) return `no sign-off by the client owner within the decision time`;
     if (revoked()) return undefined;
     state.status = 'signed-off';
     const approvers = approversNow();
-    state.pending = { step: 'approval', who: approvers, decideBy: decideBy() };
+    const approvalWindow = stepWindow();
+    state.pending = { step: 'approval', who: approvers, decideBy: decideBy(approvalWindow) };
     await notify(`${label}.approval`, approvers, `Approve exception ${input.exceptionId}`, `Signed off by ${state.signedOffBy}. Approve:\n\npatchctl exception approve ${input.clientId}/${input.exceptionId} --as <you>\n`);
-    if (!(await condition(() => approved || revocation !== undefined, within))) return `no MSP approval within the decision time`;
+    if (!(await condition(() => approved || revocation !== undefined, approvalWindow))) return `no MSP approval within the decision time`;
     state.pending = undefined;
     return undefined;
   };
@@ -257,8 +264,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
     const wasActive = state.status === 'active';
     await record(wasActive ? 'renewal-pending' : 'review-due', `renewal to ${request.until} requested by ${request.by}`);
     // While a renewal is decided the current expiry still holds; it cannot outlive it.
-    const window = wasActive ? Math.min(rules.decisionTimeoutMs, Math.max(0, Date.parse(end()) - Date.now())) : rules.decisionTimeoutMs;
-    const refused = await obtainApprovals(window, 'renew');
+    const refused = await obtainApprovals(rules.decisionTimeoutMs, 'renew', wasActive ? Date.parse(end()) : undefined);
     renewal = undefined;
     if (revoked()) return finishRevoked();
     if (refused) {

@@ -4,6 +4,11 @@ import { devCommand } from './dev';
 import { workerCommand } from './worker';
 import { codecServerCommand } from './codec-server';
 import { demoCommand } from './demo';
+import { evidenceExportCommand } from './evidence-export';
+import { evidenceHipaaCommand } from './evidence-hipaa';
+import { evidenceReplayCommand } from './evidence-replay';
+import { evidenceVerifyCommand } from './evidence-verify';
+import { keysGenerateCommand } from './keys-generate';
 import { cycleAbortCommand } from './cycle-abort';
 import { cycleApproveCommand } from './cycle-approve';
 import { cycleDecideCommand } from './cycle-decide';
@@ -62,7 +67,12 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
       exceptionRevokeCommand,
     ],
   },
-  { name: 'evidence', description: 'export, verify and replay the audit evidence of a cycle', commands: [] },
+  {
+    name: 'evidence',
+    description: 'export, verify and replay the audit evidence of a cycle; HIPAA-aligned bundles',
+    commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
+  },
+  { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
   { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
 ];
 

@@ -122,7 +122,7 @@ describe('payload encryption on the real dev server', () => {
   it('still shows decoded results to a client holding the key, and only ciphertext to one without', async () => {
     const ring = RING_IDS[0]!;
     const decoded = await codecClient.workflow.getHandle(ring).result();
-    expect(decoded).toBeTruthy();
+    expect(decoded).toMatchObject({ ring: 'canary' });
     await expect(rawClient.workflow.getHandle(ring).result()).rejects.toThrow(/binary\/encrypted/);
   });
 
