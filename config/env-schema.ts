@@ -24,6 +24,8 @@ export const envSchema = z.object({
   PATCHCTL_OUTBOX_DIR: z.string().optional(),
   /** The approver's own Ed25519 private key, used by approve/reject/decide/signoff to sign. */
   PATCHCTL_SIGNING_KEY_FILE: z.string().optional(),
+  /** The MSP's Ed25519 private key that signs evidence bundle manifests. */
+  PATCHCTL_EVIDENCE_KEY_FILE: z.string().optional(),
   PATCHCTL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
   PATCHCTL_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Payload encryption keys (`id:base64key,…`, first one encrypts); parsed by workers/codec-keys.ts.

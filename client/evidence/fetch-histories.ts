@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createPayloadCodec } from '../../workers/codec-keys';
+import { decodeHistory } from '../../workers/payload-codec';
 import { attributes, EventType, type HistoryJson, type WorkflowRun } from './history-json';
 
 /** `histories/<encoded id>.json` for the first run, `.run-N.json` for the runs after a continue-as-new. */
@@ -21,7 +23,9 @@ export function workflowIdFromFileName(file: string): string | undefined {
 
 async function fetchRun(client: Client, workflowId: string, runId: string | undefined): Promise<HistoryJson> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  return JSON.parse(historyToJSON(history)) as HistoryJson;
+  // The auditor's bundle is read without our keys: write it decrypted when the codec is on.
+  const codec = createPayloadCodec(process.env);
+  return JSON.parse(historyToJSON(codec ? await decodeHistory(history, codec) : history)) as HistoryJson;
 }
 
 function startedRunIds(history: HistoryJson): { runId?: string; previous?: string } {

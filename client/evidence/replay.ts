@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { createDataConverter } from '../../workers/codec-keys';
 import { workflowSource } from '../../workers/workflow-source';
 import { workflowIdFromFileName } from './fetch-histories';
 
@@ -30,7 +31,7 @@ export async function replayHistories(inputs: readonly ReplayInput[], code: Work
   const outcomes: ReplayOutcome[] = [];
   let i = 0;
   const histories = inputs.map((input) => ({ workflowId: input.workflowId, history: input.history }));
-  for await (const result of Worker.runReplayHistories({ ...code, replayName: 'patchctl-evidence-replay' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ ...code, dataConverter: createDataConverter(process.env), replayName: 'patchctl-evidence-replay' }, histories)) {
     const input = inputs[i++]!;
     const error = result.error;
     outcomes.push({

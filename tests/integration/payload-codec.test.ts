@@ -17,6 +17,8 @@ import { requireBinary, resolveTemporalCli } from '../../config/temporal-binarie
 import { startCodecServer, type RunningCodecServer } from '../../client/commands/codec-server';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev-stack/temporal-dev-server';
 import { cycleWorkflowId, ringWorkflowId } from '../../domain/ids';
+import { fetchCycleHistories } from '../../client/evidence/fetch-histories';
+import { replayHistories } from '../../client/evidence/replay';
 import { createDataConverter, createPayloadCodec } from '../../workers/codec-keys';
 import { decodeHistory, type AesGcmPayloadCodec } from '../../workers/payload-codec';
 import { patchCycle } from '../../workflows/patch-cycle';
@@ -101,6 +103,21 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
+/** The decoded text of every payload in a proto-JSON document (payload data is base64). */
+function payloadTexts(json: string): string[] {
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const { metadata, data } = node as JSONPayload;
+      if (metadata && typeof metadata.encoding === 'string' && typeof data === 'string') texts.push(Buffer.from(data, 'base64').toString('utf8'));
+      else Object.values(node).forEach(walk);
+    }
+  };
+  walk(JSON.parse(json));
+  return texts;
+}
+
 describe('payload encryption on the real dev server', () => {
   it('runs the cycle to completion through the codec', () => {
     expect(hostnames.length).toBe(30);
@@ -126,22 +143,23 @@ describe('payload encryption on the real dev server', () => {
     await expect(rawClient.workflow.getHandle(ring).result()).rejects.toThrow(/binary\/encrypted/);
   });
 
+  it('exports evidence histories decrypted, so an auditor without the key can read them, and replays them', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, KEYS);
+    try {
+      const runs = await fetchCycleHistories(codecClient, CYCLE_ID);
+      const text = JSON.stringify(runs.map((r) => r.history));
+      expect(hostnames.some((h) => text.includes(h) || payloadTexts(text).some((t) => t.includes(h)))).toBe(true);
+      const outcomes = await replayHistories(runs.map((r) => ({ workflowId: r.workflowId, source: 'server', history: r.history })));
+      expect(outcomes.every((o) => o.consistent)).toBe(true);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('lets `temporal workflow show --codec-endpoint` decode through the codec server', async () => {
     const show = async (extra: string[]): Promise<string> =>
       (await execFileAsync(temporalCli, ['workflow', 'show', '--address', server.address, '--workflow-id', RING_IDS[0]!, '--output', 'json', ...extra], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-    const payloadTexts = (json: string): string[] => {
-      const texts: string[] = [];
-      const walk = (node: unknown): void => {
-        if (Array.isArray(node)) node.forEach(walk);
-        else if (node && typeof node === 'object') {
-          const { metadata, data } = node as JSONPayload;
-          if (metadata && typeof metadata.encoding === 'string' && typeof data === 'string') texts.push(Buffer.from(data, 'base64').toString('utf8'));
-          else Object.values(node).forEach(walk);
-        }
-      };
-      walk(JSON.parse(json));
-      return texts;
-    };
     const raw = await show([]);
     expect(hostnames.find((h) => raw.includes(h) || payloadTexts(raw).some((t) => t.includes(h)))).toBeUndefined();
     const viaCodec = await show(['--codec-endpoint', codecServer.url]);

@@ -70,10 +70,12 @@ async function withWorker<T>(body: (ctx: Ctx) => Promise<T>): Promise<T> {
     try {
       return await body({ h, hosts });
     } finally {
+      if (process.env.DEBUG_TIME) console.log("AFTER BODY", new Date(await env.currentTimeMs()).toISOString());
       // While the worker still runs, so no activity of a failed test is left in flight to hold the clock.
       await terminateStarted();
+      if (process.env.DEBUG_TIME) console.log("AFTER TERM", new Date(await env.currentTimeMs()).toISOString());
     }
-  });
+  }).finally(async () => { if (process.env.DEBUG_TIME) console.log("AFTER RUN", new Date(await env.currentTimeMs()).toISOString()); });
 }
 
 const now = async () => env.currentTimeMs();
@@ -414,9 +416,7 @@ describe('patchException', () => {
   it('keeps an isolated lane out of cycles until its review date, then back in scope until renewed, and expires it without one', async () => {
     await withWorker(async ({ h, hosts }) => {
       const host = hosts[3]!;
-      console.log('STEP 1', new Date(await env.currentTimeMs()).toISOString());
       const reviewAt = await inDays(60);
-      console.log('STEP 2', new Date(await env.currentTimeMs()).toISOString());
       const handle = await request([host], {
         kind: 'isolated-lane',
         expiresAt: undefined,
@@ -429,67 +429,38 @@ describe('patchException', () => {
         clientApprovalRef: 'signed letter 2026-03, PSA doc 4411',
       });
       const active = await activate(handle);
-      console.log('STEP 3', new Date(await env.currentTimeMs()).toISOString());
       const { exceptionId } = active;
-      console.log('STEP 4', new Date(await env.currentTimeMs()).toISOString());
       expect(active.reviewAt).toBe(reviewAt);
-      console.log('STEP 5', new Date(await env.currentTimeMs()).toISOString());
       expect(await registerRow(h, exceptionId, rowStatus('active'), 'active')).toMatchObject({ status: 'active', kind: 'isolated-lane', reviewAt, expiresAt: null, clientApprovalRef: 'signed letter 2026-03, PSA doc 4411' });
-      console.log('STEP 6', new Date(await env.currentTimeMs()).toISOString());
       const during = await plan(h);
-      console.log('STEP 7', new Date(await env.currentTimeMs()).toISOString());
       expect(during.plan.excluded).toContainEqual({ hostname: host, reason: expect.stringContaining('isolated lane'), exceptionId });
-      console.log('STEP 8', new Date(await env.currentTimeMs()).toISOString());
       expect(during.ringHosts).not.toContain(host);
-      console.log('STEP 9', new Date(await env.currentTimeMs()).toISOString());
 
       await env.sleep(Date.parse(reviewAt) - (await now()) + 60_000);
-      console.log('STEP 10', new Date(await env.currentTimeMs()).toISOString());
       const due = await waitFor(handle, (s) => s.status === 'review-due', 'review-due');
-      console.log('STEP 11', new Date(await env.currentTimeMs()).toISOString());
       expect(due.events.map((e) => e.event)).toContain('review-due');
-      console.log('STEP 12', new Date(await env.currentTimeMs()).toISOString());
       expect((await registerRow(h, exceptionId, rowStatus('review-due'), 'review-due')).status).toBe('review-due');
-      console.log('STEP 13', new Date(await env.currentTimeMs()).toISOString());
       const review = await mailWith(h, (m) => m.subject === `[patchctl] Review the isolated lane ${exceptionId}`, 'review');
-      console.log('STEP 14', new Date(await env.currentTimeMs()).toISOString());
       expect(review.to).toBe(`${OWNER}, ${LEAD}, ${SECOND}`);
-      console.log('STEP 15', new Date(await env.currentTimeMs()).toISOString());
       expect((await plan(h)).ringHosts).toContain(host);
-      console.log('STEP 16', new Date(await env.currentTimeMs()).toISOString());
 
       const nextReview = await inDays(150);
-      console.log('STEP 17', new Date(await env.currentTimeMs()).toISOString());
       await handle.executeUpdate(renewExceptionUpdate, { args: [{ by: OWNER, until: nextReview, reason: 'controls re-checked' }] });
-      console.log('STEP 18', new Date(await env.currentTimeMs()).toISOString());
       await waitFor(handle, pending('signoff'), 'review sign-off pending');
-      console.log('STEP 19', new Date(await env.currentTimeMs()).toISOString());
       await signOff(handle, OWNER);
-      console.log('STEP 20', new Date(await env.currentTimeMs()).toISOString());
       await waitFor(handle, pending('approval'), 'review approval pending');
-      console.log('STEP 21', new Date(await env.currentTimeMs()).toISOString());
       await approve(handle, LEAD);
-      console.log('STEP 22', new Date(await env.currentTimeMs()).toISOString());
       await waitFor(handle, (s) => s.status === 'active' && s.reviewAt === nextReview, 'active again');
-      console.log('STEP 23', new Date(await env.currentTimeMs()).toISOString());
       expect(await registerRow(h, exceptionId, rowStatus('active'), 'active')).toMatchObject({ status: 'active', reviewAt: nextReview });
-      console.log('STEP 24', new Date(await env.currentTimeMs()).toISOString());
       expect((await plan(h)).plan.excluded.map((e) => e.hostname)).toContain(host);
-      console.log('STEP 25', new Date(await env.currentTimeMs()).toISOString());
 
       // The next review date comes and nobody renews within the decision time: the lane expires.
       const reviewDueAt = Date.parse(nextReview);
-      console.log('STEP 26', new Date(await env.currentTimeMs()).toISOString());
       const result = await handle.result();
-      console.log('STEP 27', new Date(await env.currentTimeMs()).toISOString());
       expect(result).toMatchObject({ status: 'expired', reason: `review date ${nextReview} passed without a renewal` });
-      console.log('STEP 28', new Date(await env.currentTimeMs()).toISOString());
       expect(await now()).toBeGreaterThanOrEqual(reviewDueAt + 7 * DAY);
-      console.log('STEP 29', new Date(await env.currentTimeMs()).toISOString());
       expect((await registerRow(h, exceptionId, rowStatus('expired'), 'expired')).status).toBe('expired');
-      console.log('STEP 30', new Date(await env.currentTimeMs()).toISOString());
       expect((await plan(h)).ringHosts).toContain(host);
-      console.log('STEP 31', new Date(await env.currentTimeMs()).toISOString());
     });
   });
 });
