@@ -60,6 +60,8 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
     clientApprovalRef: input.clientApprovalRef,
     events: [],
   };
+  // Assigned once, after the handlers that read it are registered (they must exist before the first await).
+  // eslint-disable-next-line prefer-const
   let rules: ExceptionRules | undefined;
   let signedOff = false;
   let approved = false;
@@ -202,7 +204,8 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
     await notify(`${label}.signoff`, [r.owner], `Sign off exception ${input.exceptionId}`, `${input.requestedBy} asks to ${label} an exception for ${input.hostnames.join(', ')}: ${input.reason}.\n\npatchctl exception signoff ${input.clientId}/${input.exceptionId} --as ${r.owner}\n`);
     if (!(await condition(() => signedOff || revocation !== undefined, signOffWindow))) return `no sign-off by the client owner within the decision time`;
     if (revoked()) return undefined;
-    state.status = 'signed-off';
+    // A renewal keeps showing renewal-pending / review-due: the exception it renews still holds.
+    if (state.status === 'requested') state.status = 'signed-off';
     const approvers = approversNow();
     const approvalWindow = stepWindow();
     state.pending = { step: 'approval', who: approvers, decideBy: decideBy(approvalWindow) };

@@ -17,8 +17,9 @@ import { patchException } from '../../workflows/patch-exception';
 import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
 
 // Time is global to a time-skipping environment, so these tests run one after another, and every
-// test ends the exceptions it started: a workflow left waiting on a timer with no worker would stall
-// the clock for the next test.
+// test ends the exceptions it started through the workflow's own revocation while its worker still
+// runs: the time-skipping server can leave its clock stuck after a terminate of a run that has
+// timers pending, which would hang the next test's env.sleep.
 
 const CLIENT = 'clinic';
 const OWNER = 'owner@clinic.test';
@@ -37,14 +38,19 @@ afterAll(async () => {
 
 let harness: CycleHarness | undefined;
 const started: WorkflowHandle<typeof patchException>[] = [];
-async function terminateStarted(): Promise<void> {
+async function endStarted(): Promise<void> {
   for (const handle of started.splice(0)) {
-    const { status } = await handle.describe();
-    if (status.name === 'RUNNING') await handle.terminate('test finished');
+    if ((await handle.describe()).status.name !== 'RUNNING') continue;
+    try {
+      await handle.executeUpdate(revokeExceptionUpdate, { args: [{ by: OWNER, reason: 'test finished' }] });
+      await handle.result();
+    } catch {
+      await handle.terminate('test finished');
+    }
   }
 }
 afterEach(async () => {
-  await terminateStarted();
+  await endStarted();
   await harness?.cleanup();
   harness = undefined;
 });
@@ -57,7 +63,6 @@ interface Ctx {
 }
 
 async function withWorker<T>(body: (ctx: Ctx) => Promise<T>): Promise<T> {
-  if (process.env.DEBUG_TIME) console.log("ENVTIME", new Date(await env.currentTimeMs()).toISOString());
   harness = await createCycleHarness(loadTestPolicy('tests/fixtures/policy-exceptions.yaml'), { [CLIENT]: 20 });
   const h = harness;
   const { rows } = await h.db.pool.query(`SELECT hostname FROM assets WHERE client_id = $1 ORDER BY hostname`, [CLIENT]);
@@ -70,12 +75,9 @@ async function withWorker<T>(body: (ctx: Ctx) => Promise<T>): Promise<T> {
     try {
       return await body({ h, hosts });
     } finally {
-      if (process.env.DEBUG_TIME) console.log("AFTER BODY", new Date(await env.currentTimeMs()).toISOString());
-      // While the worker still runs, so no activity of a failed test is left in flight to hold the clock.
-      await terminateStarted();
-      if (process.env.DEBUG_TIME) console.log("AFTER TERM", new Date(await env.currentTimeMs()).toISOString());
+      await endStarted();
     }
-  }).finally(async () => { if (process.env.DEBUG_TIME) console.log("AFTER RUN", new Date(await env.currentTimeMs()).toISOString()); });
+  });
 }
 
 const now = async () => env.currentTimeMs();
@@ -272,7 +274,8 @@ describe('patchException', () => {
       expect((await refusal(approve(handle, LEAD))).type).toBe('NotPending');
 
       await signOff(handle, OWNER);
-      await waitFor(handle, pending('approval'), 'renewal approval pending');
+      const renewalSignedOff = await waitFor(handle, pending('approval'), 'renewal approval pending');
+      expect(renewalSignedOff.status).toBe('renewal-pending');
       await approve(handle, SECOND);
       const renewed = await waitFor(handle, (s) => s.status === 'active' && s.expiresAt === until, 'renewed');
       expect(renewed.events.at(-1)).toMatchObject({ event: 'renewed', by: TECH });
