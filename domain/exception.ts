@@ -54,6 +54,8 @@ export interface ExceptionRules {
   reminderBeforeMs: number;
   decisionTimeoutMs: number;
   reviewIntervalMs: number;
+  /** Public keys of owners and approvers; when `required`, unsigned decisions are refused. */
+  signing?: { required: boolean; publicKeys: Record<string, string> };
 }
 
 export interface ExceptionProblem {
@@ -102,6 +104,8 @@ export interface ExceptionEvent {
   by: string;
   at: string;
   detail?: string;
+  /** The decider's Ed25519 signature and the exact message signed, checkable offline. */
+  signature?: { signedAt: string; value: string; message: string };
 }
 
 /** What `exception show` and the exceptionStatus query return. */

@@ -1,5 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../activities/create-activities';
+import { approvalMessage, verifyApproval, type ApprovalSignature } from '../domain/approval-signature';
 import { FailureType } from '../domain/failure-types';
 import {
   exceptionApprovers,
@@ -68,7 +69,25 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
   let renewal: RenewExceptionInput | undefined;
   let revocation: RevokeExceptionInput | undefined;
 
-  const log = (event: ExceptionEvent['event'], by: string, detail?: string) => state.events.push({ event, by, at: now(), detail });
+  const log = (event: ExceptionEvent['event'], by: string, detail?: string, signature?: ExceptionEvent['signature']) =>
+    state.events.push({ event, by, at: now(), detail, ...(signature ? { signature } : {}) });
+  const workflowId = workflowInfo().workflowId;
+  /** Where policy requires it (or a signature is given), the decision must carry a valid Ed25519 signature. */
+  const checkSignature = (person: string, decision: string, signature: ApprovalSignature | undefined) => {
+    const signing = rules?.signing;
+    if (!signing) return;
+    if (!signature) {
+      if (signing.required) refuse(FailureType.NotAllowed, 'policy requires signed approvals: sign with your key (`--key FILE`; create one with `patchctl keys generate`)');
+      return;
+    }
+    const key = signing.publicKeys[person];
+    if (!key) refuse(FailureType.NotAllowed, `${person} has no public key in policy (signing.publicKeys), so the signature cannot be checked`);
+    if (!verifyApproval(key, { workflowId, subject: input.exceptionId, decision, by: person, signedAt: signature.signedAt }, signature)) {
+      refuse(FailureType.NotAllowed, `the signature does not verify against the public key of ${person} in policy; sign with your own key`);
+    }
+  };
+  const signedRecord = (person: string, decision: string, signature: ApprovalSignature | undefined) =>
+    signature ? { ...signature, message: approvalMessage({ workflowId, subject: input.exceptionId, decision, by: person, signedAt: signature.signedAt }) } : undefined;
   const approversNow = () => (rules ? exceptionApprovers(rules, input.requestedBy) : []);
   const end = () => (state.kind === 'deferral' ? state.expiresAt : state.reviewAt) as string;
 
@@ -79,13 +98,14 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
       signedOff = true;
       state.signedOffBy = d.by;
       state.signedOffAt = now();
-      log('signed-off', d.by, d.comment);
+      log('signed-off', d.by, d.comment, signedRecord(d.by, 'signoff', d.signature));
       return { accepted: true, status: state.status };
     },
     {
       validator: (d) => {
         if (state.pending?.step !== 'signoff') refuse(FailureType.NotPending, `no sign-off is pending for ${input.exceptionId} (status: ${state.status})`);
         if (d.by !== rules?.owner) refuse(FailureType.NotAllowed, `only the client owner ${rules?.owner ?? ''} may sign off exceptions for ${input.clientId}, not ${d.by}`);
+        checkSignature(d.by, 'signoff', d.signature);
       },
     },
   );
@@ -95,7 +115,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
       approved = true;
       state.approvedBy = d.by;
       state.approvedAt = now();
-      log('approved', d.by, d.comment);
+      log('approved', d.by, d.comment, signedRecord(d.by, 'approve', d.signature));
       return { accepted: true, status: state.status };
     },
     {
@@ -103,6 +123,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
         if (state.pending?.step !== 'approval') refuse(FailureType.NotPending, `no approval is pending for ${input.exceptionId} (status: ${state.status})`);
         if (d.by === input.requestedBy) refuse(FailureType.NotAllowed, `${d.by} requested this exception and cannot also approve it (four-eyes rule)`);
         if (!approversNow().includes(d.by)) refuse(FailureType.NotAllowed, `${d.by} is not named in policy as an exception approver; named: ${approversNow().join(', ') || 'nobody'}`);
+        checkSignature(d.by, 'approve', d.signature);
       },
     },
   );

@@ -14,6 +14,7 @@ export async function loadExceptionRules(deps: ActivityDeps, input: { clientId: 
     reminderBeforeMs: rules.reminderBefore,
     decisionTimeoutMs: rules.decisionTimeout,
     reviewIntervalMs: rules.reviewInterval,
+    signing: { required: deps.policy.signing.requireSignedApprovals, publicKeys: deps.policy.signing.publicKeys },
   };
 }
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { signOffExceptionUpdate } from '../../workflows/messages';
+import { signApproval, signingKeyFile } from '../approval-signing';
 import { nextStep, settledStatus, withException } from '../exception-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
@@ -8,6 +9,7 @@ import { info, printJson } from '../output';
 const options = z.object({
   as: z.email({ message: 'must be the client owner e-mail named in policy' }),
   comment: z.string().max(500).optional(),
+  key: z.string().min(1).optional(),
   json: z.boolean().optional(),
 });
 
@@ -17,11 +19,14 @@ export function exceptionSignoffCommand(): Command {
     .argument('<id>', 'exception id (CLIENT/ID)')
     .requiredOption('--as <who>', 'your identity: the client owner named in policy')
     .option('--comment <text>', 'note recorded with the sign-off')
+    .option('--key <file>', 'sign with your Ed25519 key (default: PATCHCTL_SIGNING_KEY_FILE)')
     .option('--json', 'print {"ref","status","pending","next"} as one JSON document')
     .action(async (id: string, raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
       const { ref, status } = await withException(id, async (handle, _client, target) => {
-        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: opts.as, comment: opts.comment }] });
+        const keyFile = signingKeyFile(opts.key);
+        const signature = keyFile ? signApproval(keyFile, { workflowId: handle.workflowId, subject: target.exceptionId, decision: 'signoff', by: opts.as }) : undefined;
+        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: opts.as, comment: opts.comment, signature }] });
         return { ref: target.ref, status: await settledStatus(handle, (s) => s.pending?.step !== 'signoff', 5_000) };
       });
       const next = nextStep(ref, status);

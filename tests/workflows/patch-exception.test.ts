@@ -1,8 +1,11 @@
+import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
 import { getException, type ExceptionRow } from '../../activities/store/exception-store';
+import type { PatchPolicy } from '../../config/policy-schema';
+import { approvalMessage } from '../../domain/approval-signature';
 import type { CyclePlan } from '../../domain/cycle-plan';
 import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
@@ -62,8 +65,10 @@ interface Ctx {
   hosts: string[];
 }
 
-async function withWorker<T>(body: (ctx: Ctx) => Promise<T>): Promise<T> {
-  harness = await createCycleHarness(loadTestPolicy('tests/fixtures/policy-exceptions.yaml'), { [CLIENT]: 20 });
+async function withWorker<T>(body: (ctx: Ctx) => Promise<T>, configure?: (policy: PatchPolicy) => void): Promise<T> {
+  const policy = loadTestPolicy('tests/fixtures/policy-exceptions.yaml');
+  configure?.(policy);
+  harness = await createCycleHarness(policy, { [CLIENT]: 20 });
   const h = harness;
   const { rows } = await h.db.pool.query(`SELECT hostname FROM assets WHERE client_id = $1 ORDER BY hostname`, [CLIENT]);
   const all = rows.map((r: { hostname: string }) => r.hostname);
@@ -379,6 +384,44 @@ describe('patchException', () => {
       const active = await waitFor(handle, inStatus('active'), 'active');
       expect(active).toMatchObject({ signedOffBy: OWNER, approvedBy: SECOND });
     });
+  });
+
+  it('requires signed sign-off and approval where policy says so, refuses forged signatures and lists the valid ones', async () => {
+    const owner = generateKeyPairSync('ed25519');
+    const lead = generateKeyPairSync('ed25519');
+    const mallory = generateKeyPairSync('ed25519');
+    const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+    await withWorker(
+      async ({ hosts }) => {
+        const handle = await request([hosts[0]!]);
+        const exceptionId = handle.workflowId.split('/').pop() ?? '';
+        const signed = (key: KeyObject, decision: string, by: string) => {
+          const signedAt = new Date().toISOString();
+          const message = approvalMessage({ workflowId: handle.workflowId, subject: exceptionId, decision, by, signedAt });
+          return { signedAt, value: cryptoSign(null, Buffer.from(message), key).toString('base64') };
+        };
+        await waitFor(handle, pending('signoff'), 'sign-off pending');
+        const unsigned = await refusal(signOff(handle, OWNER));
+        expect(unsigned).toEqual({ type: 'NotAllowed', message: expect.stringContaining('requires signed approvals') });
+        const forged = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(mallory.privateKey, 'signoff', OWNER) }] }));
+        expect(forged).toEqual({ type: 'NotAllowed', message: expect.stringContaining('does not verify') });
+        // The owner's signature of a sign-off is no approval, even when presented by the approver.
+        const wrongDecision = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(owner.privateKey, 'approve', OWNER) }] }));
+        expect(wrongDecision.type).toBe('NotAllowed');
+
+        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(owner.privateKey, 'signoff', OWNER) }] });
+        await waitFor(handle, pending('approval'), 'approval pending');
+        await handle.executeUpdate(approveExceptionUpdate, { args: [{ by: LEAD, signature: signed(lead.privateKey, 'approve', LEAD) }] });
+        const active = await waitFor(handle, inStatus('active'), 'active');
+        const decisions = active.events.filter((e) => e.event === 'signed-off' || e.event === 'approved');
+        expect(decisions.map((e) => e.by)).toEqual([OWNER, LEAD]);
+        const approval = decisions[1]?.signature;
+        expect(cryptoVerify(null, Buffer.from(approval?.message ?? ''), lead.publicKey, Buffer.from(approval?.value ?? '', 'base64'))).toBe(true);
+      },
+      (policy) => {
+        policy.signing = { requireSignedApprovals: true, publicKeys: { [OWNER]: pem(owner.publicKey), [LEAD]: pem(lead.publicKey), [SECOND]: pem(mallory.publicKey) } };
+      },
+    );
   });
 
   it('rejects an expiry beyond the policy maximum or in the past, naming expiresAt and the limit', async () => {
