@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
+import { REPO_ROOT, runCli } from '../support/cli';
+import { startDevProcess } from '../support/dev-process';
 
 // The CLI as users run it: the built binary, a `patchctl dev` in one process and commands from others.
 
@@ -47,18 +47,9 @@ describe('patchctl demo', () => {
 
 describe('a cycle driven from several terminals', () => {
   it('imports inventory into a running dev stack, starts a cycle, refuses the wrong approvers and completes on the right ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'patchctl-e2e-'));
-    const env = { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', 'policy-e2e.yaml'), PATCHCTL_LOG_LEVEL: 'WARN' };
-    const dev = spawnCli(['dev'], { cwd: dir, env });
-    let devErr = '';
-    dev.stderr?.setEncoding('utf8').on('data', (chunk: string) => (devErr += chunk));
-    dev.stdout?.resume();
-    const exited = once(dev, 'exit');
-    const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
+    const dev = await startDevProcess('policy-e2e.yaml', 'patchctl-e2e');
+    const { dir, cli } = dev;
     try {
-      for (let i = 0; i < 240 && !existsSync(join(dir, '.patchctl', 'dev.json')) && dev.exitCode === null; i++) await sleep(500);
-      expect(existsSync(join(dir, '.patchctl', 'dev.json')), devErr).toBe(true);
-
       const imported = await cli(['inventory', 'import', join(REPO_ROOT, 'tests', 'fixtures', 'inventory-good.csv'), '--client', 'acme-dental', '--json']);
       expect(imported.code, imported.stderr).toBe(0);
 
@@ -115,10 +106,7 @@ describe('a cycle driven from several terminals', () => {
       const missing = await cli(['cycle', 'status', 'acme-dental/nope', '--json']);
       expect(missing.code).toBe(3);
     } finally {
-      if (dev.exitCode === null) dev.kill('SIGINT');
-      await Promise.race([exited, sleep(20_000)]);
-      if (dev.exitCode === null) dev.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      await dev.stop();
     }
   });
 });

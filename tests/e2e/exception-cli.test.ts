@@ -1,10 +1,8 @@
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
+import { REPO_ROOT } from '../support/cli';
+import { startDevProcess } from '../support/dev-process';
 
 // Exceptions as people use them: requested by an engineer, signed off by the client owner, approved by
 // an MSP lead, each from their own terminal against one running `patchctl dev`.
@@ -32,14 +30,8 @@ const ENGINEER = 'engineer@msp.test';
 
 describe('patchctl exception', () => {
   it('requests, refuses the wrong signers, activates, excludes from a cycle, lists by expiry and revokes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'patchctl-exception-e2e-'));
-    const env = { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', 'policy-e2e.yaml'), PATCHCTL_LOG_LEVEL: 'WARN' };
-    const dev = spawnCli(['dev'], { cwd: dir, env });
-    let devErr = '';
-    dev.stderr?.setEncoding('utf8').on('data', (chunk: string) => (devErr += chunk));
-    dev.stdout?.resume();
-    const exited = once(dev, 'exit');
-    const cli = (args: string[]) => runCli(args, { cwd: dir, env, timeoutMs: 60_000 });
+    const dev = await startDevProcess('policy-e2e.yaml', 'patchctl-exception-e2e');
+    const { cli } = dev;
     const listed = async (args: string[] = []) => {
       const result = await cli(['exception', 'list', ...args, '--json']);
       expect(result.code, result.stderr).toBe(0);
@@ -65,8 +57,6 @@ describe('patchctl exception', () => {
       await waitForListed(ref, 'active', ['--active']);
     };
     try {
-      for (let i = 0; i < 240 && !existsSync(join(dir, '.patchctl', 'dev.json')) && dev.exitCode === null; i++) await sleep(500);
-      expect(existsSync(join(dir, '.patchctl', 'dev.json')), devErr).toBe(true);
       const imported = await cli(['inventory', 'import', join(REPO_ROOT, 'tests', 'fixtures', 'inventory-good.csv'), '--client', 'acme-dental', '--json']);
       expect(imported.code, imported.stderr).toBe(0);
 
@@ -140,10 +130,7 @@ describe('patchctl exception', () => {
       await waitForListed(deferral.ref, 'revoked');
       expect((await listed(['--active'])).map((e) => e.ref)).not.toContain(deferral.ref);
     } finally {
-      if (dev.exitCode === null) dev.kill('SIGINT');
-      await Promise.race([exited, sleep(20_000)]);
-      if (dev.exitCode === null) dev.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      await dev.stop();
     }
   });
 });
