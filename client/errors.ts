@@ -117,6 +117,10 @@ export function describeError(err: unknown): ErrorReport {
     return { message: 'invalid input', exitCode: ExitCode.badInput, problems };
   }
   if (err instanceof MissingBinaryError) return { message: err.message, exitCode: ExitCode.badInput, fix: err.fix };
+  // Matched by name: importing the codec here would load it for every command, even `--help`.
+  if (err instanceof Error && err.name === 'CodecKeyError') {
+    return { message: err.message, exitCode: ExitCode.badInput, fix: (err as Error & { fix?: string }).fix };
+  }
   if (err instanceof WorkflowNotFoundError) {
     return { message: `no workflow ${err.workflowId} on this Temporal namespace`, exitCode: ExitCode.notFound, fix: 'check the id with `patchctl cycle list`' };
   }
