@@ -260,10 +260,14 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
   await record('active');
   await note(`Exception active until ${end()} (signed off by ${state.signedOffBy}, approved by ${state.approvedBy}).`);
 
+  let remindedFor: string | undefined;
   for (;;) {
     const interrupted = () => revocation !== undefined || renewal !== undefined;
     const untilReminder = Date.parse(end()) - rules.reminderBeforeMs - Date.now();
-    if (untilReminder > 0 && !(await condition(interrupted, untilReminder))) {
+    // Activated (or renewed) inside the reminder window: remind at once rather than not at all.
+    const remindNow = untilReminder > 0 ? !(await condition(interrupted, untilReminder)) : remindedFor !== end() && Date.parse(end()) > Date.now();
+    if (remindNow && !interrupted()) {
+      remindedFor = end();
       log('reminded', 'patchctl');
       await notify(`reminder.${end()}`, everyone(), `Exception ${input.exceptionId} ends ${end()}`, `${input.exceptionId} for ${input.hostnames.join(', ')} ends at ${end()}. Renew it (new sign-off and approval) or let the patches back into the next cycle:\n\npatchctl exception renew ${input.clientId}/${input.exceptionId} --until <date> --reason "..." --as <you>\n`);
     }

@@ -255,6 +255,19 @@ describe('patchException', () => {
     });
   });
 
+  it('reminds at once when it becomes active already inside the reminder window', async () => {
+    await withWorker(async ({ h, hosts }) => {
+      const expiresAt = new Date((await now()) + 3 * DAY).toISOString();
+      const handle = await request([hosts[0]!], { expiresAt });
+      const exceptionId = handle.workflowId.split('/').pop() ?? '';
+      await activate(handle);
+      const reminded = await waitFor(handle, (s) => s.events.some((e) => e.event === 'reminded'), 'reminded');
+      expect(reminded.status).toBe('active');
+      const reminder = await mailWith(h, (m) => m.subject === `[patchctl] Exception ${exceptionId} ends ${expiresAt}`, 'reminder');
+      expect(reminder.to).toBe(`${OWNER}, ${LEAD}, ${SECOND}`);
+    });
+  });
+
   it('renews an active deferral only after a new sign-off and approval, and moves the expiry', async () => {
     await withWorker(async ({ h, hosts }) => {
       const host = hosts[1]!;
