@@ -11,9 +11,10 @@ const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of committed workflow histories', () => {
-  it('has fixtures for a completed cycle and a rolled-back one, parent and ring children', () => {
+  it('has fixtures for a completed cycle, a rolled-back one (parent and ring children) and an expired exception', () => {
     expect(files.some((f) => f.startsWith('completed--cycle%2F'))).toBe(true);
     expect(files.some((f) => f.startsWith('gate-rollback--') && f.endsWith('%2Frollback.json'))).toBe(true);
+    expect(files.some((f) => f.startsWith('exception-expired--exception%2F'))).toBe(true);
   });
 
   it.each(files)('%s replays against the current workflow code', async (file) => {

@@ -17,7 +17,7 @@ import {
   signOffExceptionUpdate,
 } from '../../workflows/messages';
 import { patchException } from '../../workflows/patch-exception';
-import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
+import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, recordHistories, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
 
 // Time is global to a time-skipping environment, so these tests run one after another, and every
 // test ends the exceptions it started through the workflow's own revocation while its worker still
@@ -242,6 +242,7 @@ describe('patchException', () => {
 
       const result = await handle.result();
       expect(result).toMatchObject({ exceptionId, status: 'expired', reason: expect.stringContaining(`hard expiry ${expiresAt}`) });
+      await recordHistories(env, 'exception-expired', [handle.workflowId]);
       expect(await now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
       expect((await registerRow(h, exceptionId, rowStatus('expired'), 'expired')).status).toBe('expired');
       const [closed] = await ticketOf(h, exceptionId);
