@@ -37,7 +37,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand] },
+  { name: 'inventory', description: 'import and list client assets', commands: [inventoryImportCommand, inventoryListCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',
@@ -73,7 +73,6 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
   },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
-  { name: 'report', description: 'monthly client reports and the SLA scorecard', commands: [] },
 ];
 
 const TOP_LEVEL: CommandFactory[] = [devCommand, demoCommand, workerCommand, codecServerCommand];

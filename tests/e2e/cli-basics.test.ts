@@ -11,7 +11,7 @@ import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
 
 const EXAMPLE = join(REPO_ROOT, 'patchctl.example.yaml');
 const BAD = join(REPO_ROOT, 'tests', 'fixtures', 'bad-policy.yaml');
-const GROUPS = ['config', 'inventory', 'cycle', 'exception', 'evidence', 'report'];
+const GROUPS = ['config', 'inventory', 'cycle', 'exception', 'evidence', 'keys'];
 
 let emptyDir: string;
 beforeAll(() => {
