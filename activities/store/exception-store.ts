@@ -111,6 +111,11 @@ export async function listExceptions(db: Queryable, filter: ExceptionFilter = {}
   return (rows as Record<string, unknown>[]).map(toRow);
 }
 
+export async function getExceptionsByIds(db: Queryable, ids: readonly string[]): Promise<ExceptionRow[]> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM exceptions WHERE id = ANY($1::text[]) ORDER BY id`, [ids]);
+  return (rows as Record<string, unknown>[]).map(toRow);
+}
+
 export async function getException(db: Queryable, id: string): Promise<ExceptionRow | undefined> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM exceptions WHERE id = $1`, [id]);
   const row = (rows as Record<string, unknown>[])[0];
