@@ -59,3 +59,25 @@ export function verifyApproval(publicKeyPem: string, facts: ApprovalFacts, signa
     return false;
   }
 }
+
+export interface SigningPolicy {
+  required: boolean;
+  publicKeys: Record<string, string>;
+}
+
+/**
+ * Why a decision's signature is not acceptable under the policy, or undefined when it is (also when
+ * none is required and none is given). Both workflows' validators refuse with this message.
+ */
+export function signatureProblem(signing: SigningPolicy | undefined, facts: Omit<ApprovalFacts, 'signedAt'>, signature: ApprovalSignature | undefined): string | undefined {
+  if (!signing) return undefined;
+  if (!signature) {
+    return signing.required ? 'policy requires signed approvals: sign with your key (`--key FILE`; create one with `patchctl keys generate`)' : undefined;
+  }
+  const key = signing.publicKeys[facts.by];
+  if (!key) return `${facts.by} has no public key in policy (signing.publicKeys), so the signature cannot be checked`;
+  if (!verifyApproval(key, { ...facts, signedAt: signature.signedAt }, signature)) {
+    return `the signature does not verify against the public key of ${facts.by} in policy; sign with your own key`;
+  }
+  return undefined;
+}

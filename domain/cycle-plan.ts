@@ -1,3 +1,4 @@
+import type { SigningPolicy } from './approval-signature';
 import type { ClientPolicy, RingName, RingsPolicy, RolloutPolicy, Severity, WorkloadCheck, MaintenanceWindow } from '../config/policy-schema';
 import type { DeadlineGroup, ExcludedAsset } from './cycle-status';
 
@@ -39,7 +40,7 @@ export interface CyclePlan {
   escalation: string[];
   clientOwner: ClientPolicy['owner'];
   /** Approvers' public keys; when `required`, unsigned decisions are refused. */
-  signing: { required: boolean; publicKeys: Record<string, string> };
+  signing: SigningPolicy;
 }
 
 export const EXCLUDED_LIST_LIMIT = 100;

@@ -1,3 +1,4 @@
+import type { SigningPolicy } from './approval-signature';
 import { formatDuration } from '../config/duration';
 
 // Pure rules of the exception lifecycle, shared by the workflow (defence) and the CLI (first check).
@@ -55,7 +56,7 @@ export interface ExceptionRules {
   decisionTimeoutMs: number;
   reviewIntervalMs: number;
   /** Public keys of owners and approvers; when `required`, unsigned decisions are refused. */
-  signing?: { required: boolean; publicKeys: Record<string, string> };
+  signing?: SigningPolicy;
 }
 
 export interface ExceptionProblem {

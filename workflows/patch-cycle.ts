@@ -15,7 +15,7 @@ import type { PatchctlActivities } from '../activities/create-activities';
 import { RINGS, type RingName, type Severity } from '../config/policy-schema';
 import type { CyclePlan } from '../domain/cycle-plan';
 import type { CycleOutcome, CycleStatus, DecisionRecord, ExcludedAsset, PendingDecision, RingProgress } from '../domain/cycle-status';
-import { approvalMessage, verifyApproval, type ApprovalSignature } from '../domain/approval-signature';
+import { approvalMessage, signatureProblem, type ApprovalSignature } from '../domain/approval-signature';
 import { FailureType } from '../domain/failure-types';
 import { evaluateGate } from '../domain/gate';
 import { ringRollbackWorkflowId, ringWorkflowId } from '../domain/ids';
@@ -113,17 +113,8 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
   };
   /** Checks an approver's signature where one is given or policy requires one; refuses otherwise. */
   const checkSignature = (person: string, subject: string, decision: string, signature: ApprovalSignature | undefined) => {
-    const signing = plan?.signing;
-    if (!signing) return;
-    if (!signature) {
-      if (signing.required) refuse(FailureType.NotAllowed, `policy requires signed approvals: sign with your key (\`--key FILE\`; create one with \`patchctl keys generate\`)`);
-      return;
-    }
-    const key = signing.publicKeys[person];
-    if (!key) refuse(FailureType.NotAllowed, `${person} has no public key in policy (signing.publicKeys), so the signature cannot be checked`);
-    if (!verifyApproval(key, { workflowId: cycleId, subject, decision, by: person, signedAt: signature.signedAt }, signature)) {
-      refuse(FailureType.NotAllowed, `the signature does not verify against the public key of ${person} in policy; sign with your own key`);
-    }
+    const problem = signatureProblem(plan?.signing, { workflowId: cycleId, subject, decision, by: person }, signature);
+    if (problem) refuse(FailureType.NotAllowed, problem);
   };
   const signed = (person: string, subject: string, decision: string, signature: ApprovalSignature | undefined) =>
     signature

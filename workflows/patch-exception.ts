@@ -1,6 +1,6 @@
 import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../activities/create-activities';
-import { approvalMessage, verifyApproval, type ApprovalSignature } from '../domain/approval-signature';
+import { approvalMessage, signatureProblem, type ApprovalSignature } from '../domain/approval-signature';
 import { FailureType } from '../domain/failure-types';
 import {
   exceptionApprovers,
@@ -74,17 +74,8 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
   const workflowId = workflowInfo().workflowId;
   /** Where policy requires it (or a signature is given), the decision must carry a valid Ed25519 signature. */
   const checkSignature = (person: string, decision: string, signature: ApprovalSignature | undefined) => {
-    const signing = rules?.signing;
-    if (!signing) return;
-    if (!signature) {
-      if (signing.required) refuse(FailureType.NotAllowed, 'policy requires signed approvals: sign with your key (`--key FILE`; create one with `patchctl keys generate`)');
-      return;
-    }
-    const key = signing.publicKeys[person];
-    if (!key) refuse(FailureType.NotAllowed, `${person} has no public key in policy (signing.publicKeys), so the signature cannot be checked`);
-    if (!verifyApproval(key, { workflowId, subject: input.exceptionId, decision, by: person, signedAt: signature.signedAt }, signature)) {
-      refuse(FailureType.NotAllowed, `the signature does not verify against the public key of ${person} in policy; sign with your own key`);
-    }
+    const problem = signatureProblem(rules?.signing, { workflowId, subject: input.exceptionId, decision, by: person }, signature);
+    if (problem) refuse(FailureType.NotAllowed, problem);
   };
   const signedRecord = (person: string, decision: string, signature: ApprovalSignature | undefined) =>
     signature ? { ...signature, message: approvalMessage({ workflowId, subject: input.exceptionId, decision, by: person, signedAt: signature.signedAt }) } : undefined;
