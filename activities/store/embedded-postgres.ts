@@ -5,15 +5,18 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 /**
  * PGlite is one PostgreSQL backend. pglite-socket lets many TCP connections share it by queueing
- * their messages, and while one connection has a transaction open it runs only that connection's
- * queries; the others wait. Consequences for patchctl:
- * - more pool connections add no parallelism, and a transaction that waits for another connection's
- *   query deadlocks, so pools against it should stay small (EMBEDDED_POOL_MAX);
+ * their protocol *messages*, and while one connection has a transaction open it runs only that
+ * connection's messages. Consequences for patchctl:
+ * - two connections querying at the same moment can interleave the Parse/Bind/Execute of their
+ *   unnamed statements and get each other's results (seen under load: a plan read no missing
+ *   patches). So each process uses ONE connection (EMBEDDED_POOL_MAX), and the embedded stack is
+ *   for one worker plus short CLI commands, not for concurrent writers from several processes;
+ * - a transaction must never wait for a query on another connection (it would deadlock);
  * - all connections share one session: advisory locks, SET and temp tables do not isolate them
  *   (migrateUp therefore relies on transactions, not on advisory locks alone).
  * It is for `patchctl dev` / `demo` and tests; production uses a real PostgreSQL via DATABASE_URL.
  */
-export const EMBEDDED_POOL_MAX = 4;
+export const EMBEDDED_POOL_MAX = 1;
 
 /** Connections the socket server accepts: a worker's pool, a CLI's pool and a migration at once. */
 const MAX_SOCKET_CONNECTIONS = 32;

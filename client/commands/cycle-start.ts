@@ -96,7 +96,7 @@ export function cycleStartCommand(): Command {
       if (opts.dryRun) {
         const databaseUrl = resolveDatabaseUrl();
         await migrateUp(databaseUrl);
-        const db = createPool(databaseUrl, 2);
+        const db = createPool(databaseUrl, 1);
         try {
           const plan = await previewCycle(
             { db, policy, adaptersFor: buildClientAdapters({ db, policy, env: process.env }), mailer: { send: async () => undefined } },

@@ -67,7 +67,7 @@ export function demoCommand(): Command {
 
       const exceptionHosts = { deferral: '', lane: '' };
       try {
-        const db = createPool(target.databaseUrl, 2);
+        const db = createPool(target.databaseUrl, 1);
         try {
           await upsertClients(db, policy.clients);
           const perClient = Math.floor(opts.endpoints / policy.clients.length);
@@ -101,7 +101,7 @@ export function demoCommand(): Command {
             databaseUrl: target.databaseUrl,
             policy,
             outboxDir: running.outboxDir,
-            poolMax: 2,
+            poolMax: 1,
           });
         }
 

@@ -25,7 +25,7 @@ export function evidenceExportCommand(): Command {
       const target = resolveTemporalTarget();
       const databaseUrl = resolveDatabaseUrl();
       if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig and \`evidence verify\` will report it unsigned\n`);
-      const db = createPool(databaseUrl, 2);
+      const db = createPool(databaseUrl, 1);
       try {
         const result = await withClient(target, (client) =>
           exportCycleEvidence({ client, db, cycleId, dir, signingKey, progress: (line) => process.stderr.write(`evidence: ${line}\n`) }),

@@ -34,7 +34,7 @@ export function evidenceHipaaCommand(): Command {
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
       const signingKey = evidenceSigningKey();
-      const db = createPool(resolveDatabaseUrl(), 2);
+      const db = createPool(resolveDatabaseUrl(), 1);
       try {
         const known = await db.query('SELECT 1 FROM clients WHERE id = $1', [opts.client]);
         if (known.rowCount === 0) throw notFound(`no client "${opts.client}" in the patchctl database`, 'import its inventory first with `patchctl inventory import FILE --client ID`');

@@ -30,7 +30,7 @@ export function exceptionListCommand(): Command {
       const opts = parseOptions(options, raw);
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);
-      const db = createPool(databaseUrl, 2);
+      const db = createPool(databaseUrl, 1);
       let rows: ExceptionRow[];
       try {
         rows = await listExceptions(db, { clientId: opts.client, active: opts.active, expiringWithinDays: opts.expiring });

@@ -86,7 +86,7 @@ function rulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
 async function unknownHosts(clientId: string, hostnames: readonly string[]): Promise<string[]> {
   const databaseUrl = resolveDatabaseUrl();
   await migrateUp(databaseUrl);
-  const db = createPool(databaseUrl, 2);
+  const db = createPool(databaseUrl, 1);
   try {
     const known = new Set((await listAssets(db, { clientId })).map((a) => a.hostname));
     return hostnames.filter((h) => !known.has(h));

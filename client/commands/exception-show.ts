@@ -50,7 +50,7 @@ function fromRow(row: ExceptionRow): ExceptionStatus {
 async function fromRegister(target: ExceptionRef): Promise<ExceptionStatus | undefined> {
   const databaseUrl = resolveDatabaseUrl();
   await migrateUp(databaseUrl);
-  const db = createPool(databaseUrl, 2);
+  const db = createPool(databaseUrl, 1);
   try {
     const row = await getException(db, target.exceptionId);
     return row && row.clientId === target.clientId ? fromRow(row) : undefined;

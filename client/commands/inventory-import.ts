@@ -44,7 +44,7 @@ export function inventoryImportCommand(): Command {
 
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);
-      const db = createPool(databaseUrl, 2);
+      const db = createPool(databaseUrl, 1);
       try {
         // The policy is where clients are defined; the store follows it before assets refer to them.
         await upsertClients(db, loaded.policy.clients);

@@ -22,7 +22,7 @@ export function inventoryListCommand(): Command {
       const opts = parseOptions(options, raw);
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);
-      const db = createPool(databaseUrl, 2);
+      const db = createPool(databaseUrl, 1);
       let assets;
       try {
         assets = await listAssets(db, { clientId: opts.client });

@@ -20,7 +20,7 @@ describe('patchctl demo', () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchctl-demo-'));
     try {
       const result = await runCli(['demo', '--json', '--endpoints', '120'], { cwd: dir, timeoutMs: 240_000 });
-      expect(result.code, result.stderr).toBe(0);
+      expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
       const doc = result.json<{ cycles: (CycleJson & { excluded: { hostname: string; exceptionId?: string }[] })[]; exceptions: { id: string; kind: string; status: string; hostnames: string[]; controls: unknown[] }[] }>();
       // One deferral and one isolated-lane asset, approved through their workflows, kept out of the cycle.
       expect(doc.exceptions.map((e) => [e.kind, e.status])).toEqual([

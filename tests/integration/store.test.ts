@@ -214,7 +214,7 @@ describe('embedded PostgreSQL (PGlite over its socket)', () => {
       try {
         await upsertClients(pool, [ACME]);
         expect(await importAssets(pool, 'acme-dental', goodAssets())).toEqual({ inserted: 12, updated: 0 });
-        // Several pool connections at once, one of them inside the import's transaction.
+        // Several queries at once, one of them an import transaction: they share the one connection.
         const [counts, listed, count] = await Promise.all([
           importAssets(pool, 'acme-dental', goodAssets()),
           listAssets(pool, { clientId: 'acme-dental' }),
