@@ -249,6 +249,25 @@ describe('patchCycle', () => {
     });
   });
 
+  it('asks a person before a ring with do-not-disrupt assets even where policy needs no approval', async () => {
+    const configure = (policy: PatchPolicy) => {
+      policy.rings.pilot.promotion.requiresApproval = false;
+      policy.rings.production.promotion.requiresApproval = false;
+    };
+    await withCycle({ configure, fleet: 60 }, async ({ handle, h }) => {
+      const status = await advanceUntil(env, handle, (s) => s.pending?.kind === 'promotion' || (s.rings.length > 0 && s.rings.every((r) => r.state === 'passed' || r.state === 'skipped')));
+      const manualRings = new Set((await h.db.pool.query(
+        `SELECT DISTINCT ring FROM cycle_assets WHERE cycle_id = $1 AND reboot_mode = 'manual-approval'`,
+        [handle.workflowId],
+      )).rows.map((r: { ring: string }) => r.ring));
+      expect(manualRings.size).toBeGreaterThan(0);
+      const first = ['pilot', 'production'].find((ring) => manualRings.has(ring));
+      expect(status.pending).toMatchObject({ kind: 'promotion', ring: first, reason: expect.stringContaining('do-not-disrupt') });
+      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.result();
+    });
+  });
+
   it('deploys nothing while paused and carries on after resume', async () => {
     await withCycle({}, async ({ handle, h }) => {
       await handle.signal(pauseSignal, { by: 'lead@msp.test', reason: 'clinic audit today' });
