@@ -1,10 +1,39 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CycleStatus, RingProgress } from '../domain/cycle-status';
 import { cycleStatusQuery, ringProgressQuery } from '../workflows/messages';
+import type { PatchCycleResult } from '../workflows/patch-cycle';
 import { info, printTable } from './output';
+
+/**
+ * A closed cycle answers from its recorded result: a query would need a worker polling the cycle's
+ * task queue, which may be long gone (or another one, like the demo's).
+ */
+async function closedStatus(handle: WorkflowHandle): Promise<CycleStatus | undefined> {
+  const description = await handle.describe();
+  if (description.status.name !== 'COMPLETED') return undefined;
+  const result = (await handle.result()) as PatchCycleResult;
+  const [, clientId = ''] = result.cycleId.split('/');
+  return {
+    cycleId: result.cycleId,
+    clientId,
+    requestedBy: '',
+    phase: result.status,
+    paused: false,
+    startedAt: description.startTime.toISOString(),
+    rings: result.rings,
+    deadlines: [],
+    excluded: result.excluded ?? [],
+    excludedCount: result.excluded?.length ?? 0,
+    patches: 0,
+    decisions: result.decisions,
+    outcome: { status: result.status, reason: result.reason, endedAt: description.closeTime?.toISOString() ?? '' },
+  };
+}
 
 /** The parent's status, with live batch counts from the ring that is deploying right now. */
 export async function liveStatus(handle: WorkflowHandle): Promise<CycleStatus> {
+  const closed = await closedStatus(handle);
+  if (closed) return closed;
   const status = await handle.query(cycleStatusQuery);
   const active = status.rings.find((r) => r.state === 'deploying' && r.workflowId);
   if (active?.workflowId) {
@@ -34,7 +63,7 @@ function duration(ring: RingProgress): string {
 }
 
 export function printCycleStatus(status: CycleStatus): void {
-  info(`${status.cycleId}  phase: ${status.phase}${status.paused ? ' (paused)' : ''}  requested by ${status.requestedBy}`);
+  info(`${status.cycleId}  phase: ${status.phase}${status.paused ? ' (paused)' : ''}${status.requestedBy ? `  requested by ${status.requestedBy}` : ''}`);
   printTable(
     ['ring', 'state', 'planned', 'deployed', 'verified', 'failed', 'failure rate', 'threshold', 'duration'],
     status.rings.map((r) => [r.ring, r.state, r.planned, r.deployed, r.verified, r.failed, pct(r.failureRate), pct(r.threshold), duration(r)]),
