@@ -39,6 +39,17 @@ describe('patchctl demo', () => {
       expect(doc.cycles[0]?.rings.map((r) => r.ring)).toEqual(['canary', 'pilot', 'production']);
       expect(doc.cycles[0]?.rings.every((r) => r.verified === r.assets && r.failed === 0)).toBe(true);
       expect(doc.cycles[1]?.rings[0]?.failed).toBe(doc.cycles[1]?.rings[0]?.assets);
+
+      // The demo's state stays: a later `patchctl dev` here shows its cycles, although no worker
+      // polls the demo's task queue any more.
+      const dev = await startDevProcess('policy-e2e.yaml', 'unused', dir);
+      try {
+        const status = await dev.cli(['cycle', 'status', doc.cycles[0]?.id ?? '', '--json']);
+        expect(status.code, status.stderr).toBe(0);
+        expect(status.json<{ phase: string; excluded: unknown[] }>()).toMatchObject({ phase: 'completed', excluded: doc.cycles[0]?.excluded });
+      } finally {
+        await dev.stop();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -15,8 +15,8 @@ export interface DevProcess {
 }
 
 /** `patchctl dev` as a user starts it in a terminal, with a test policy from tests/fixtures. */
-export async function startDevProcess(policyFixture: string, prefix: string): Promise<DevProcess> {
-  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+export async function startDevProcess(policyFixture: string, prefix: string, existingDir?: string): Promise<DevProcess> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), `${prefix}-`));
   const env = { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', policyFixture), PATCHCTL_LOG_LEVEL: 'WARN' };
   const dev = spawnCli(['dev'], { cwd: dir, env });
   let devErr = '';
