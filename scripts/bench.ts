@@ -9,6 +9,8 @@ import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { createActivities } from '../activities/create-activities';
 import { generateFleet } from '../activities/simulation/fleet-generator';
+import { upsertClients } from '../activities/store/client-store';
+import { importAssets } from '../activities/store/inventory-store';
 import { migrateUp } from '../activities/store/migrate';
 import { createPool } from '../activities/store/pool';
 import { startTemporalDevServer } from '../client/dev-stack/temporal-dev-server';
@@ -42,13 +44,8 @@ async function onServer(sql: string): Promise<void> {
 async function seed(databaseUrl: string, clientId: string, count: number): Promise<void> {
   const pool = createPool(databaseUrl, 2);
   try {
-    await pool.query(`INSERT INTO clients (id, name, timezone, owner) VALUES ($1, $1, 'UTC', 'owner@bench.test') ON CONFLICT DO NOTHING`, [clientId]);
-    const fleet = generateFleet(clientId, count, 5);
-    await pool.query(
-      `INSERT INTO assets (client_id, hostname, os, role, asset_class, owner, location, ephi)
-       SELECT $1, h, o, r, c, w, l, e FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[]) AS t(h, o, r, c, w, l, e)`,
-      [clientId, fleet.map((a) => a.hostname), fleet.map((a) => a.os), fleet.map((a) => a.role), fleet.map((a) => a.assetClass), fleet.map((a) => a.owner), fleet.map((a) => a.location), fleet.map((a) => a.ephi)],
-    );
+    await upsertClients(pool, [{ id: clientId, name: clientId, timezone: 'UTC', owner: 'owner@bench.test' }]);
+    await importAssets(pool, clientId, generateFleet(clientId, count, 5).map(({ clientId: _client, ...asset }) => asset));
   } finally {
     await pool.end();
   }

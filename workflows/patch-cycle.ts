@@ -217,9 +217,11 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
   };
 
   async function promote(ring: RingName, p: CyclePlan): Promise<void> {
-    const policy = p.ringsPolicy[ring === 'canary' ? 'pilot' : ring];
+    // The canary starts the cycle: there is nothing to promote from.
+    if (ring === 'canary') return;
+    const policy = p.ringsPolicy[ring];
     const manualReboots = p.rings.find((r) => r.ring === ring)?.manualReboots ?? 0;
-    if (ring === 'canary' || (!('promotion' in policy) ? true : !policy.promotion.requiresApproval && manualReboots === 0)) return;
+    if (!policy.promotion.requiresApproval && manualReboots === 0) return;
     const deciders = policy.promotion.approvers.filter((a) => a !== input.requestedBy);
     const reason = policy.promotion.requiresApproval ? 'policy requires approval' : `${manualReboots} do-not-disrupt assets need a manual reboot approval`;
     if (deciders.length === 0) throw new CycleHalt(`nobody but the requester ${input.requestedBy} may approve promotion to ${ring}`);

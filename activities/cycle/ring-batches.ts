@@ -26,7 +26,8 @@ import {
   type StateChange,
 } from '../store/cycle-store';
 
-const VENDOR_CONCURRENCY = 10;
+/** Vendor calls in flight per batch activity: RMMs rate-limit, and a batch must not stampede them. */
+export const VENDOR_CONCURRENCY = 10;
 
 export function jobKey(ref: { cycleId: string; ring: RingName; attempt: number }, hostname: string, patchId: string, kind: 'deploy' | 'uninstall'): string {
   const base = deploymentKey(ref.cycleId, ref.ring, hostname, patchId);

@@ -14,9 +14,7 @@ import {
   type BatchMember,
   type JobRow,
 } from '../store/cycle-store';
-import { jobKey } from './ring-batches';
-
-const VENDOR_CONCURRENCY = 10;
+import { jobKey, VENDOR_CONCURRENCY } from './ring-batches';
 
 export interface RollbackRef {
   cycleId: string;

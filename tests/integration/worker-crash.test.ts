@@ -110,5 +110,5 @@ describe('a worker killed mid-ring', () => {
       second.kill('SIGTERM');
       await new Promise((resolve) => second.once('exit', resolve));
     }
-  });
+  }, 300_000); // two real worker processes on a busy 2-core CI box: a guard, not a threshold
 });

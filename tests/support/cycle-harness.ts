@@ -11,6 +11,8 @@ import { createActivities } from '../../activities/create-activities';
 import type { ActivityDeps } from '../../activities/deps';
 import type { ClientAdapters } from '../../activities/ports';
 import { generateFleet } from '../../activities/simulation/fleet-generator';
+import { upsertClients } from '../../activities/store/client-store';
+import { importAssets } from '../../activities/store/inventory-store';
 import { loadPolicyFile } from '../../config/load-policy';
 import type { PatchPolicy, SimulationPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTestServer } from '../../config/temporal-binaries';
@@ -58,18 +60,11 @@ export interface CycleHarness {
   cleanup(): Promise<void>;
 }
 
-/** Clients from the policy and a generated fleet per client, written straight into the store. */
+/** Clients from the policy and a generated fleet per client, imported as `inventory import` does. */
 export async function seedFleet(db: TestDatabase, policy: PatchPolicy, fleet: Record<string, number>): Promise<void> {
-  for (const c of policy.clients) {
-    await db.pool.query(`INSERT INTO clients (id, name, timezone, owner) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [c.id, c.name, c.timezone, c.owner]);
-  }
+  await upsertClients(db.pool, policy.clients);
   for (const [clientId, count] of Object.entries(fleet)) {
-    for (const a of generateFleet(clientId, count, 7)) {
-      await db.pool.query(
-        `INSERT INTO assets (client_id, hostname, os, role, asset_class, owner, location, ephi, tags) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-        [clientId, a.hostname, a.os, a.role, a.assetClass, a.owner, a.location, a.ephi, a.tags],
-      );
-    }
+    await importAssets(db.pool, clientId, generateFleet(clientId, count, 7).map(({ clientId: _client, ...asset }) => asset));
   }
 }
 
