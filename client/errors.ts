@@ -4,10 +4,9 @@ import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@te
 import { ApplicationFailure, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { MissingBinaryError } from '../config/temporal-binaries';
 import { problemsFromZod, type InputProblem } from '../config/problems';
+import { ExitCode, exitCodeFor, isCatalogued } from '../domain/failure-catalog';
 
-/** The CLI contract's exit codes: scripts branch on these, so they never change meaning. */
-export const ExitCode = { ok: 0, failed: 1, badInput: 2, notFound: 3, notAllowed: 4 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+export { ExitCode } from '../domain/failure-catalog';
 
 export class CliError extends Error {
   constructor(
@@ -33,22 +32,6 @@ export function notAllowed(message: string, fix?: string): CliError {
 export function failed(message: string, fix?: string): CliError {
   return new CliError(message, ExitCode.failed, fix);
 }
-
-/**
- * ApplicationFailure types thrown by update validators and workflows, and the exit code each means.
- * Workflow code refuses with `ApplicationFailure.create({ type: 'NotAllowed', message })` etc.
- */
-export const FAILURE_TYPE_EXIT_CODES: Readonly<Record<string, ExitCode>> = {
-  NotAllowed: ExitCode.notAllowed,
-  Unauthorized: ExitCode.notAllowed,
-  Forbidden: ExitCode.notAllowed,
-  NotApprover: ExitCode.notAllowed,
-  SelfApproval: ExitCode.notAllowed,
-  BadInput: ExitCode.badInput,
-  InvalidInput: ExitCode.badInput,
-  InvalidState: ExitCode.badInput,
-  NotFound: ExitCode.notFound,
-};
 
 export const START_STACK_FIX =
   'start one with `patchctl dev` in this directory (or `npm run dev`), or set TEMPORAL_ADDRESS and DATABASE_URL';
@@ -101,8 +84,8 @@ function fromCommander(err: CommanderError): ErrorReport {
 
 function fromFailureType(err: unknown): ErrorReport | undefined {
   for (const link of causeChain(err)) {
-    if (link instanceof ApplicationFailure && link.type && FAILURE_TYPE_EXIT_CODES[link.type] !== undefined) {
-      return { message: link.message, exitCode: FAILURE_TYPE_EXIT_CODES[link.type]! };
+    if (link instanceof ApplicationFailure && isCatalogued(link.type)) {
+      return { message: link.message, exitCode: exitCodeFor(link.type) };
     }
   }
   return undefined;

@@ -1,5 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-import { FailureType } from '../domain/failure-types';
+import { FailureType } from '../domain/failure-catalog';
 
 // Vendor calls are retried with backoff; business refusals from the catalog are not.
 const retry = {

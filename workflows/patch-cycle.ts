@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -16,7 +15,7 @@ import { RINGS, type RingName, type Severity } from '../config/policy-schema';
 import type { CyclePlan } from '../domain/cycle-plan';
 import type { CycleOutcome, CycleStatus, DecisionRecord, ExcludedAsset, PendingDecision, RingProgress } from '../domain/cycle-status';
 import { approvalMessage, signatureProblem, type ApprovalSignature } from '../domain/approval-signature';
-import { FailureType } from '../domain/failure-types';
+import { FailureType, refuse } from '../domain/failure-catalog';
 import { evaluateGate } from '../domain/gate';
 import { ringRollbackWorkflowId, ringWorkflowId } from '../domain/ids';
 import { cycleEnded, deadlineEscalation, gateBreached, promotionReminder, promotionRequest, type Notice } from '../domain/notices';
@@ -64,9 +63,6 @@ export interface PatchCycleResult {
 /** Ends the forward path of a cycle; the catch turns it into a rollback with this reason. */
 class CycleHalt extends Error {}
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * One durable rollout of a patch set to one client's fleet: plan, then canary → pilot → production,

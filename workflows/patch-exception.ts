@@ -1,7 +1,7 @@
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../activities/create-activities';
 import { approvalMessage, signatureProblem, type ApprovalSignature } from '../domain/approval-signature';
-import { FailureType } from '../domain/failure-types';
+import { FailureType, refuse } from '../domain/failure-catalog';
 import {
   exceptionApprovers,
   exceptionRequestProblems,
@@ -33,9 +33,6 @@ export interface PatchExceptionResult {
   reason: string;
 }
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /**
  * One exception (deferral or isolated lane) from request to its end: ticket → client-owner sign-off →

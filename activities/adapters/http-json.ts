@@ -1,13 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import { formatProblems, problemsFromZod } from '../../config/problems';
+import { FailureType } from '../../domain/failure-catalog';
 
 // One place that decides what a vendor HTTP failure means for Temporal: rate limits and server
 // trouble are retried (by this helper for short Retry-After waits, then by the activity's retry
 // policy), while a refused request (bad credentials, bad input, unknown id) is not, because retrying
 // it cannot succeed and would only hide the problem until the activity times out.
-
-export const VENDOR_HTTP_ERROR = 'VendorHttpError';
 
 /** A failed vendor call. A Temporal ApplicationFailure, so `nonRetryable` is honoured as thrown. */
 export class VendorHttpError extends ApplicationFailure {
@@ -19,7 +18,8 @@ export class VendorHttpError extends ApplicationFailure {
     nextRetryDelayMs?: number,
     cause?: Error,
   ) {
-    super(message, VENDOR_HTTP_ERROR, !retryable, [{ vendor, status }], cause, nextRetryDelayMs);
+    // The type comes from the failure catalog: rate limits and 5xx are retried, a refusal is final.
+    super(message, retryable ? FailureType.VendorUnavailable : FailureType.VendorRejected, !retryable, [{ vendor, status }], cause, nextRetryDelayMs);
   }
 
   get retryable(): boolean {

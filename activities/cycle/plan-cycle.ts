@@ -1,9 +1,8 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
 import type { CyclePlan, PlanCycleInput, RingPlan } from '../../domain/cycle-plan';
 import { EXCLUDED_LIST_LIMIT } from '../../domain/cycle-plan';
 import type { DeadlineGroup, ExcludedAsset } from '../../domain/cycle-status';
-import { FailureType } from '../../domain/failure-types';
+import { failure, FailureType } from '../../domain/failure-catalog';
 import { assignRings, batchCount, batchRings } from '../../domain/ring-assignment';
 import { highestSeverity, slaTerms } from '../../domain/sla';
 import type { ActivityDeps } from '../deps';
@@ -22,11 +21,7 @@ import {
 export function clientPolicy(policy: PatchPolicy, clientId: string): ClientPolicy {
   const client = policy.clients.find((c) => c.id === clientId);
   if (!client) {
-    throw ApplicationFailure.create({
-      type: FailureType.NotFound,
-      nonRetryable: true,
-      message: `client "${clientId}" is not in the policy (known: ${policy.clients.map((c) => c.id).join(', ')})`,
-    });
+    throw failure(FailureType.NotFound, `client "${clientId}" is not in the policy (known: ${policy.clients.map((c) => c.id).join(', ')})`);
   }
   return client;
 }
@@ -67,11 +62,7 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
   const plannedAt = new Date(input.plannedAt);
   const assets = await loadPlanningAssets(db, client.id);
   if (assets.length === 0) {
-    throw ApplicationFailure.create({
-      type: FailureType.NotFound,
-      nonRetryable: true,
-      message: `client "${client.id}" has no assets in inventory; run \`patchctl inventory import FILE --client ${client.id}\` first`,
-    });
+    throw failure(FailureType.NotFound, `client "${client.id}" has no assets in inventory; import its inventory first`);
   }
 
   const missing = await deps.adaptersFor(client.id).rmm.listMissingPatches(client.id, assets.map((a) => a.hostname));

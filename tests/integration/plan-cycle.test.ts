@@ -4,7 +4,7 @@ import { planCycle, previewCycle } from '../../activities/cycle/plan-cycle';
 import type { MissingPatch } from '../../activities/ports';
 import type { PatchPolicy, Severity } from '../../config/policy-schema';
 import type { CyclePlan, PlanCycleInput } from '../../domain/cycle-plan';
-import { FailureType } from '../../domain/failure-types';
+import { FailureType } from '../../domain/failure-catalog';
 import { cycleWorkflowId } from '../../domain/ids';
 import { createCycleHarness, loadTestPolicy, type CycleHarness } from '../support/cycle-harness';
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import nodemailer from 'nodemailer';
 import type { MailerPort, MailMessage } from '../../ports';
+import { failure } from '../../../domain/failure-catalog';
 
 // Two ways out: an SMTP relay (production) or an outbox directory of .eml files (the embedded demo
 // and tests). Either way the Message-ID is ours and deterministic, so a retried send is recognisable:
@@ -38,9 +38,9 @@ export function outboxFileName(messageId: string): string {
 }
 
 function checkMessage(message: MailMessage): void {
-  if (!message.messageId.trim()) throw ApplicationFailure.create({ message: 'mail messageId must not be empty', type: 'MailRefused', nonRetryable: true });
+  if (!message.messageId.trim()) throw failure('InvalidInput', 'mail messageId must not be empty');
   if (message.to.length === 0) {
-    throw ApplicationFailure.create({ message: `mail "${message.subject}" has no recipients (to: [])`, type: 'MailRefused', nonRetryable: true });
+    throw failure('InvalidInput', `mail "${message.subject}" has no recipients (to: [])`);
   }
 }
 
@@ -49,7 +49,7 @@ function smtpFailure(error: unknown): Error {
   const err = error as { message?: string; responseCode?: number; code?: string };
   const message = `SMTP send failed: ${err.message ?? String(error)}`;
   const permanent = (typeof err.responseCode === 'number' && err.responseCode >= 500) || err.code === 'EAUTH' || err.code === 'EENVELOPE';
-  return ApplicationFailure.create({ message, type: 'SmtpSendFailed', nonRetryable: permanent, cause: error instanceof Error ? error : undefined });
+  return failure(permanent ? 'VendorRejected' : 'VendorUnavailable', message, { cause: error instanceof Error ? error : undefined });
 }
 
 function mailOptions(from: string, message: MailMessage): nodemailer.SendMailOptions {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { PsaPort, TicketRequest } from '../../ports';
 import { createHttpJson, type HttpJson } from '../http-json';
+import { failure } from '../../../domain/failure-catalog';
 
 // ConnectWise PSA (Manage) REST 3.0. A ticket create is not idempotent there: a retry after a lost
 // response makes a second ticket. So every ticket carries our key in externalXRef, and openTicket
@@ -62,7 +62,7 @@ function conditionString(value: string): string {
 function ticketNumber(ticketId: string): number {
   const id = Number(ticketId);
   if (!/^\d+$/.test(ticketId) || !Number.isSafeInteger(id)) {
-    throw ApplicationFailure.create({ message: `${VENDOR} ticket id must be a number, got "${ticketId}"`, type: 'ConnectWiseRefused', nonRetryable: true });
+    throw failure('InvalidInput', `${VENDOR} ticket id must be a number, got "${ticketId}"`);
   }
   return id;
 }

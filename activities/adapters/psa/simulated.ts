@@ -1,7 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
 import type { SimulationPolicy } from '../../../config/policy-schema';
 import type { PsaPort, TicketRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
+import { failure } from '../../../domain/failure-catalog';
 
 // A PSA that keeps its tickets in sim_psa_tickets. Like a real PSA it is reached by ticket id only;
 // unlike one, a create is idempotent by our key directly (the real adapters get there by searching
@@ -30,11 +30,7 @@ export class SimulatedPsa implements PsaPort {
     const match = TICKET_ID.exec(ticketId);
     const number = match ? Number(match[1]) - TICKET_NUMBER_OFFSET : NaN;
     if (!Number.isSafeInteger(number) || number < 1) {
-      throw ApplicationFailure.create({
-        message: `simulated PSA ticket id must look like SIM-1042, got "${ticketId}"`,
-        type: 'SimulatedPsaNotFound',
-        nonRetryable: true,
-      });
+      throw failure('NotFound', `simulated PSA ticket id must look like SIM-1042, got "${ticketId}"`);
     }
     return String(number);
   }
@@ -66,11 +62,7 @@ export class SimulatedPsa implements PsaPort {
       [id, this.clientId, text, status ?? null],
     );
     if (result.rowCount === 0) {
-      throw ApplicationFailure.create({
-        message: `simulated PSA has no ticket ${ticketId} for client "${this.clientId}"`,
-        type: 'SimulatedPsaNotFound',
-        nonRetryable: true,
-      });
+      throw failure('NotFound', `simulated PSA has no ticket ${ticketId} for client "${this.clientId}"`);
     }
   }
 

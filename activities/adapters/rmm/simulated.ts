@@ -1,3 +1,4 @@
+import { failure } from '../../../domain/failure-catalog';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AssetRole, OperatingSystem, SimulationPolicy, WorkloadCheck } from '../../../config/policy-schema';
 import type {
@@ -50,7 +51,7 @@ const VENDOR_DETAIL = {
 const FAILURE_CODES = ['0x80070643', '0x800f0922', '0x80073712', '0x8024402c'] as const;
 
 function notFound(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message, type: 'SimulatedRmmNotFound', nonRetryable: true });
+  return failure('NotFound', message);
 }
 
 interface AssetRow {
@@ -76,11 +77,7 @@ export class SimulatedRmm implements RmmPort {
   /** Adapters are built per client; a call for another client is a wiring bug, not a vendor answer. */
   private checkClient(clientId: string): void {
     if (clientId !== this.clientId) {
-      throw ApplicationFailure.create({
-        message: `simulated RMM for client "${this.clientId}" was asked about client "${clientId}"`,
-        type: 'SimulatedRmmWrongClient',
-        nonRetryable: true,
-      });
+      throw failure('InvalidInput', `simulated RMM for client "${this.clientId}" was asked about client "${clientId}"`);
     }
   }
 

@@ -11,6 +11,7 @@ import type {
   WorkloadCheckResult,
 } from '../../ports';
 import { createHttpJson, type HttpJson, VendorHttpError } from '../http-json';
+import { failure } from '../../../domain/failure-catalog';
 
 // Tactical RMM returns no job id for an install, a scan or an uninstall: they are fire-and-forget
 // calls to the agent. So a "job" here is the pair agent + KB, and its status is read back from the
@@ -107,7 +108,7 @@ function sameKb(a: string, b: string): boolean {
 }
 
 function refused(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message: `${VENDOR}: ${message}`, type: 'TacticalRmmRefused', nonRetryable: true });
+  return failure('VendorRejected', `${VENDOR}: ${message}`);
 }
 
 const UNINSTALL_PREFIX = 'uninstall:';

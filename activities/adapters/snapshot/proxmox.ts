@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { SnapshotPort, SnapshotRequest } from '../../ports';
 import { createHttpJson, type HttpJson } from '../http-json';
+import { failure } from '../../../domain/failure-catalog';
 
 // Proxmox VE snapshots of QEMU guests. Proxmox accepts a snapshot request whose name is already used
 // and only fails later inside the task, so take() lists the guest's snapshots first. Every write
@@ -47,7 +48,7 @@ export function snapshotNameFor(key: string): string {
 }
 
 function refused(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message: `${VENDOR}: ${message}`, type: 'ProxmoxRefused', nonRetryable: true });
+  return failure('VendorRejected', `${VENDOR}: ${message}`);
 }
 
 interface SnapshotRef extends ProxmoxGuest {
@@ -96,7 +97,7 @@ export class ProxmoxSnapshots implements SnapshotPort {
       if (task.status === 'stopped') return task.exitstatus ?? 'unknown exit status';
       if (Date.now() > deadline) {
         // Retryable: the task keeps running on the cluster, and the next attempt finds its snapshot.
-        throw ApplicationFailure.create({ message: `${VENDOR}: task ${upid} still running after ${this.options.taskTimeoutMs ?? 600_000} ms`, type: 'ProxmoxTaskTimeout' });
+        throw failure('VendorUnavailable', `${VENDOR}: task ${upid} still running after ${this.options.taskTimeoutMs ?? 600_000} ms`);
       }
       await this.sleep(this.options.pollIntervalMs ?? 2_000);
     }
@@ -116,7 +117,7 @@ export class ProxmoxSnapshots implements SnapshotPort {
     if (exit === 'OK') return { snapshotId };
     // A concurrent attempt may have created it first; its snapshot is as good as ours.
     if ((await this.listSnapshots(guest)).some((s) => s.name === name)) return { snapshotId };
-    throw ApplicationFailure.create({ message: `${VENDOR}: snapshot of ${request.hostname} (vmid ${guest.vmid}) failed: ${exit}`, type: 'ProxmoxTaskFailed' });
+    throw failure('VendorUnavailable', `${VENDOR}: snapshot of ${request.hostname} (vmid ${guest.vmid}) failed: ${exit}`);
   }
 
   async verify(_clientId: string, snapshotId: string): Promise<{ ok: boolean; detail: string }> {

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../../../domain/failure-catalog';
 import type { SimulationPolicy } from '../../../config/policy-schema';
 import type { SnapshotPort, SnapshotRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
@@ -37,11 +37,7 @@ export class SimulatedSnapshots implements SnapshotPort {
   private async find(snapshotId: string): Promise<SnapshotRow | undefined> {
     const match = SNAPSHOT_ID.exec(snapshotId);
     if (!match) {
-      throw ApplicationFailure.create({
-        message: `simulated snapshot id must look like simsnap-12, got "${snapshotId}"`,
-        type: 'SimulatedSnapshotNotFound',
-        nonRetryable: true,
-      });
+      throw failure('NotFound', `simulated snapshot id must look like simsnap-12, got "${snapshotId}"`);
     }
     const result = await this.db.query<SnapshotRow>(
       'SELECT id, hostname, label, state, created_at FROM sim_snapshots WHERE id = $1 AND client_id = $2',
