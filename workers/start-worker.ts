@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { PatchPolicy } from '../config/policy-schema';
 import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
+import { withSentLedger } from '../activities/adapters/mail/sent-ledger';
 import { createActivities } from '../activities/create-activities';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
@@ -39,12 +40,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const dataConverter = createDataConverter(options.env ?? process.env);
   await migrateUp(options.databaseUrl);
   const db = createPool(options.databaseUrl, options.poolMax ?? 10);
-  const mailer = createMailer({
-    from: options.policy.msp.mailFrom,
-    smtpUrl: options.smtpUrl,
-    outboxDir: options.smtpUrl ? undefined : options.outboxDir,
-    smtpPasswordFile: options.smtpPasswordFile,
-  });
+  // Each Message-ID goes out once, however often a notice activity is retried.
+  const mailer = withSentLedger(
+    createMailer({
+      from: options.policy.msp.mailFrom,
+      smtpUrl: options.smtpUrl,
+      outboxDir: options.smtpUrl ? undefined : options.outboxDir,
+      smtpPasswordFile: options.smtpPasswordFile,
+    }),
+    db,
+  );
   const adaptersFor = buildClientAdapters({ db, policy: options.policy, env: options.env ?? process.env });
   const connection = await NativeConnection.connect({
     address: options.temporalAddress,

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailer } from '../../activities/adapters/mail/nodemailer-mailer';
+import { withSentLedger } from '../../activities/adapters/mail/sent-ledger';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 
 const message = {
@@ -57,6 +59,49 @@ describe('mailer over SMTP', () => {
     await expect(mailer.send(message)).rejects.toMatchObject({ nonRetryable: true, message: expect.stringMatching(/SMTP send failed.*550/) });
     smtp.failNext(1, 451);
     await expect(mailer.send(message)).rejects.toMatchObject({ nonRetryable: false });
+  });
+});
+
+describe('mailer against a relay that stops answering', () => {
+  it('gives up within its own timeout with a retryable failure, instead of outliving the activity', async () => {
+    const mailer = createMailer({ smtpUrl: smtp.url, from: 'patchctl@msp.example', timeoutMs: 300 });
+    smtp.hangNext(1);
+    await expect(mailer.send({ ...message, messageId: 'hung-relay@patchctl' })).rejects.toMatchObject({
+      type: 'VendorUnavailable',
+      nonRetryable: false,
+      message: expect.stringMatching(/SMTP send failed/),
+    });
+  });
+});
+
+describe('mail through the sent ledger', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('mails each Message-ID once across retries of the notice activity', async () => {
+    const mailer = withSentLedger(createMailer({ smtpUrl: smtp.url, from: 'patchctl@msp.example' }), db.pool);
+    const before = smtp.messages.length;
+    const notice = { ...message, messageId: 'gate-breach.cycle-acme-dental-c9.canary@patchctl' };
+    await mailer.send(notice);
+    // The retry of an attempt that sent the mail and then lost its worker.
+    await mailer.send(notice);
+    await mailer.send({ ...notice, messageId: 'gate-breach.cycle-acme-dental-c9.pilot@patchctl' });
+    expect(smtp.messages.length - before).toBe(2);
+  });
+
+  it('sends again after a failed attempt: only an accepted message is in the ledger', async () => {
+    const mailer = withSentLedger(createMailer({ smtpUrl: smtp.url, from: 'patchctl@msp.example' }), db.pool);
+    const before = smtp.messages.length;
+    const notice = { ...message, messageId: 'promotion-reminder.cycle-acme-dental-c9.pilot@patchctl' };
+    smtp.failNext(1, 451);
+    await expect(mailer.send(notice)).rejects.toMatchObject({ nonRetryable: false });
+    await mailer.send(notice);
+    expect(smtp.messages.length - before).toBe(1);
   });
 });
 

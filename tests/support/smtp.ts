@@ -16,6 +16,8 @@ export interface TestSmtpServer {
   messages: ReceivedMail[];
   /** Makes the next n DATA commands fail with this SMTP reply code (e.g. 451 or 550). */
   failNext(n: number, responseCode: number): void;
+  /** Makes the next n DATA commands hang: the message is read and never answered (a stuck relay). */
+  hangNext(n: number): void;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startSmtpServer(options: { users?: Record<string, string> 
   const messages: ReceivedMail[] = [];
   let failures = 0;
   let failureCode = 451;
+  let hangs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -45,6 +48,10 @@ export async function startSmtpServer(options: { users?: Record<string, string> 
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (hangs > 0) {
+          hangs--;
+          return;
+        }
         if (failures > 0) {
           failures--;
           const error = Object.assign(new Error(failureCode >= 500 ? 'mailbox unavailable' : 'try again later'), { responseCode: failureCode });
@@ -69,6 +76,9 @@ export async function startSmtpServer(options: { users?: Record<string, string> 
     failNext(n, responseCode) {
       failures = n;
       failureCode = responseCode;
+    },
+    hangNext(n) {
+      hangs = n;
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

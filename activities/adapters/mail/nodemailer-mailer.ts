@@ -18,7 +18,15 @@ export interface MailerOptions {
   from: string;
   /** File holding the SMTP password, so it never sits in the URL or the environment. */
   smtpPasswordFile?: string;
+  /**
+   * Longest silence from the relay before the send fails (retryable). It must stay below the notice
+   * activity's 1-minute timeout: nodemailer's own default is an hour, so a hung relay outlived the
+   * attempt and the retry mailed everyone a second time.
+   */
+  timeoutMs?: number;
 }
+
+export const SMTP_TIMEOUT_MS = 30_000;
 
 /** The Message-ID header wants `<local@domain>`; ours may come without the angle brackets. */
 export function messageIdHeader(messageId: string): string {
@@ -70,10 +78,24 @@ function smtpUrlWithPassword(smtpUrl: string, passwordFile: string | undefined):
   return url.toString();
 }
 
+/**
+ * nodemailer drops every other option when it is given a URL, but reads numeric query parameters:
+ * the timeouts go there, unless the operator's URL already sets them.
+ */
+function withTimeouts(smtpUrl: string, timeoutMs: number): string {
+  const url = new URL(smtpUrl);
+  const defaults = { connectionTimeout: Math.min(10_000, timeoutMs), greetingTimeout: Math.min(10_000, timeoutMs), socketTimeout: timeoutMs };
+  for (const [name, value] of Object.entries(defaults)) {
+    if (!url.searchParams.has(name)) url.searchParams.set(name, String(value));
+  }
+  return url.toString();
+}
+
 export function createMailer(options: MailerOptions): MailerPort {
   if (options.smtpUrl) {
     if (!/^smtps?:\/\//.test(options.smtpUrl)) throw new Error('smtpUrl must be an smtp:// or smtps:// URL');
-    const transport = nodemailer.createTransport(smtpUrlWithPassword(options.smtpUrl, options.smtpPasswordFile));
+    const timeoutMs = options.timeoutMs ?? SMTP_TIMEOUT_MS;
+    const transport = nodemailer.createTransport(withTimeouts(smtpUrlWithPassword(options.smtpUrl, options.smtpPasswordFile), timeoutMs));
     return {
       async send(message) {
         checkMessage(message);
