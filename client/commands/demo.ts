@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { SimulatedRmm } from '../../activities/adapters/rmm/simulated';
+import { randomBytes } from 'node:crypto';
+import { SimulatedRmm, startNewSimulatedMonth } from '../../activities/adapters/rmm/simulated';
 import { generateFleet } from '../../activities/simulation/fleet-generator';
 import { upsertClients } from '../../activities/store/client-store';
+import { getExceptionsByIds, listExceptions } from '../../activities/store/exception-store';
 import { importAssets } from '../../activities/store/inventory-store';
 import { createPool } from '../../activities/store/pool';
 import { loadPolicyFile } from '../../config/load-policy';
@@ -13,13 +15,14 @@ import type { PatchCycleResult } from '../../workflows/patch-cycle';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
 import type { ExceptionRequest } from '../../domain/exception';
-import { exceptionIdFor } from '../../domain/ids';
+import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
 import { badInput, failed } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../output';
 import { withClient } from '../temporal-connection';
+import { revokeExceptionUpdate } from '../../workflows/messages';
 
 const options = z.object({
   endpoints: z.coerce.number().int().min(30, 'must be at least 30 (10 per client)').max(100_000).default(300),
@@ -32,6 +35,21 @@ const ENGINEER = 'engineer@msp.demo';
 function ringRow(r: RingProgress) {
   const seconds = r.startedAt && r.endedAt ? Math.round((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000) : undefined;
   return { ring: r.ring, state: r.state, assets: r.planned, deployed: r.deployed, verified: r.verified, failed: r.failed, durationSeconds: seconds ?? null };
+}
+
+/** The register is written by each exception's workflow after the update returns; plan only once it shows the end. */
+async function untilEnded(databaseUrl: string, ids: readonly string[]): Promise<void> {
+  const db = createPool(databaseUrl, 1);
+  try {
+    for (let i = 0; i < 150; i++) {
+      const stillActive = (await getExceptionsByIds(db, ids)).filter((e) => e.status === 'active' || e.status === 'renewal-pending');
+      if (stillActive.length === 0) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw failed('the earlier demo exceptions were revoked but the register still lists them as active', 'see `patchctl exception list --client riverside-dental`');
+  } finally {
+    await db.end();
+  }
 }
 
 export function demoCommand(): Command {
@@ -66,10 +84,18 @@ export function demoCommand(): Command {
       }
 
       const exceptionHosts = { deferral: '', lane: '' };
+      // A run's own names: another run in this directory (today, or with its cycles still on the
+      // dev stack) never collides with it, and each run tells the whole story again.
+      const runId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase().replace('t', '-')}-${randomBytes(2).toString('hex')}`;
+      let earlierExceptions: { clientId: string; id: string }[] = [];
       try {
         const db = createPool(target.databaseUrl, 1);
         try {
           await upsertClients(db, policy.clients);
+          await startNewSimulatedMonth(db, policy.clients.map((c) => c.id));
+          earlierExceptions = (await listExceptions(db, { clientId: 'riverside-dental', active: true }))
+            .filter((e) => e.requestedBy === ENGINEER)
+            .map((e) => ({ clientId: e.clientId, id: e.id }));
           const perClient = Math.floor(opts.endpoints / policy.clients.length);
           for (const client of policy.clients) {
             const assets = generateFleet(client.id, perClient, client.simulation.seed).map(({ clientId: _c, ...asset }) => asset);
@@ -105,7 +131,6 @@ export function demoCommand(): Command {
           });
         }
 
-        const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 13).toLowerCase();
         // Before the healthy cycle plans: one deferral and one isolated-lane asset it must leave out.
         const riverside = policy.clients.find((c) => c.id === 'riverside-dental');
         const deferredHost = exceptionHosts.deferral;
@@ -113,7 +138,7 @@ export function demoCommand(): Command {
         const now = new Date();
         const exceptionRequests: ExceptionRequest[] = [
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, stamp], []),
+            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, runId], []),
             clientId: 'riverside-dental',
             kind: 'deferral',
             hostnames: [deferredHost],
@@ -124,7 +149,7 @@ export function demoCommand(): Command {
             controls: [{ category: 'extra-monitoring', description: 'EDR in block mode, daily review' }],
           },
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, stamp], ['lane']),
+            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, runId], ['lane']),
             clientId: 'riverside-dental',
             kind: 'isolated-lane',
             hostnames: [laneHost],
@@ -139,6 +164,20 @@ export function demoCommand(): Command {
             clientApprovalRef: 'signed letter RD-2026-11',
           },
         ];
+        // An earlier run's exceptions would cover the same assets: this run's story starts by ending them.
+        if (earlierExceptions.length > 0) {
+          await withClient(target, (client) =>
+            Promise.all(
+              earlierExceptions.map(async (e) => {
+                await client.workflow
+                  .getHandle(exceptionWorkflowId(e.clientId, e.id))
+                  .executeUpdate(revokeExceptionUpdate, { args: [{ by: ENGINEER, reason: `demo run ${runId} starts over` }] });
+                log(`demo: revoked ${e.clientId}/${e.id} of an earlier demo run`);
+              }),
+            ),
+          );
+          await untilEnded(target.databaseUrl, earlierExceptions.map((e) => e.id));
+        }
         const exceptions = await withClient(target, (client) =>
           Promise.all(
             exceptionRequests.map((request) =>
@@ -148,8 +187,8 @@ export function demoCommand(): Command {
         );
         for (const e of exceptions) log(`demo: exception ${e.clientId}/${e.exceptionId} (${e.kind}) for ${e.hostnames.join(', ')}: ${e.status}, ticket ${e.ticketId ?? '-'}`);
         const specs = [
-          { clientId: 'riverside-dental', cycleName: `demo-${stamp}-promote`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
-          { clientId: 'harbor-pediatrics', cycleName: `demo-${stamp}-bad-canary`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
+          { clientId: 'riverside-dental', cycleName: `demo-${runId}-promote`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
+          { clientId: 'harbor-pediatrics', cycleName: `demo-${runId}-bad-canary`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
         ];
         const lastPhase = new Map<string, string>();
         const results: PatchCycleResult[] = await withClient(target, (client) =>

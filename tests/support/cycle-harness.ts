@@ -19,6 +19,7 @@ import { requireBinary, resolveTestServer } from '../../config/temporal-binaries
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleStatusQuery } from '../../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './database';
+import { quietTemporalRuntime } from './quiet-runtime';
 
 export const TASK_QUEUE = 'patchctl-test';
 
@@ -47,6 +48,7 @@ const quietLogger = {
 
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const path = requireBinary(resolveTestServer(), 'temporal-test-server');
+  quietTemporalRuntime();
   return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
 }
 

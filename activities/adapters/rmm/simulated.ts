@@ -61,6 +61,15 @@ interface AssetRow {
   software: string[];
 }
 
+/**
+ * A new month for the simulated fleet of these clients: the jobs of earlier cycles are forgotten, so
+ * every asset misses its seed's patches again. The demo starts each run with it, so a second run in
+ * the same directory has as much to patch as the first (real RMMs get a new Patch Tuesday instead).
+ */
+export async function startNewSimulatedMonth(db: Queryable, clientIds: readonly string[]): Promise<void> {
+  await db.query('DELETE FROM sim_rmm_jobs WHERE client_id = ANY($1::text[])', [clientIds]);
+}
+
 export class SimulatedRmm implements RmmPort {
   private readonly db: Queryable;
   private readonly clientId: string;
