@@ -1,4 +1,3 @@
-import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { boundedDuration } from './duration';
 import { ENFORCED_REBOOT_MODES, IMPLEMENTED_ADAPTER_KINDS } from './worker-capabilities';
@@ -22,12 +21,19 @@ export type WorkloadCheck = (typeof WORKLOAD_CHECKS)[number];
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time like 02:00');
 const identity = z.email({ message: 'must be an e-mail address naming a person' });
 
+// An Ed25519 SubjectPublicKeyInfo is always 44 bytes: this 12-byte DER header, then the 32-byte key.
+const ED25519_SPKI_HEADER = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+/**
+ * Checked structurally rather than with node:crypto: workflows import this module, and the workflow
+ * sandbox has no Node built-ins (the check itself only ever runs where the policy is loaded).
+ */
 function isEd25519PublicKey(pem: string): boolean {
-  try {
-    return createPublicKey(pem).asymmetricKeyType === 'ed25519';
-  } catch {
-    return false;
-  }
+  const armored = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----\s*$/.exec(pem.trim());
+  const body = armored?.[1]?.replace(/\r?\n/g, '');
+  if (!body || !/^[A-Za-z0-9+/]{59}=$/.test(body)) return false;
+  const bytes = Array.from(atob(body), (c) => c.charCodeAt(0));
+  return bytes.length === 44 && ED25519_SPKI_HEADER.every((byte, i) => bytes[i] === byte);
 }
 
 /** Parsed here, not at the first signature check: a garbled key would otherwise refuse every decision. */
