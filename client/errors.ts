@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { ZodError } from 'zod';
 import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { PolicyError } from '../config/load-policy';
 import { MissingBinaryError } from '../config/temporal-binaries';
 import { problemsFromZod, type InputProblem } from '../config/problems';
 import { ExitCode, exitCodeFor, isCatalogued } from '../domain/failure-catalog';
@@ -98,6 +99,9 @@ export function describeError(err: unknown): ErrorReport {
   if (err instanceof ZodError) {
     const problems = problemsFromZod(err, undefined);
     return { message: 'invalid input', exitCode: ExitCode.badInput, problems };
+  }
+  if (err instanceof PolicyError) {
+    return { message: err.message, exitCode: ExitCode.badInput, fix: `fix each problem listed, then run \`patchctl config check ${err.file}\` again`, problems: err.problems };
   }
   if (err instanceof MissingBinaryError) return { message: err.message, exitCode: ExitCode.badInput, fix: err.fix };
   // Matched by name: importing the codec here would load it for every command, even `--help`.

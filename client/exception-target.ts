@@ -1,8 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { parseDuration } from '../config/duration';
-import { findPolicyFile, loadPolicyFile } from '../config/load-policy';
-import type { PatchPolicy } from '../config/policy-schema';
+import { loadPolicy } from '../config/load-policy';
 import type { ExceptionState, ExceptionStatus } from '../domain/exception';
 import { parseExceptionRef } from '../domain/ids';
 import { exceptionStatusQuery } from '../workflows/messages';
@@ -53,11 +52,7 @@ export function dateOption(now: () => number = Date.now) {
 }
 
 /** The policy the worker also judges by; an invalid one stops the command (exit 2) with its problems. */
-export function loadPolicy(): { policy: PatchPolicy; file: string } {
-  const loaded = loadPolicyFile(findPolicyFile(undefined));
-  if (!loaded.ok) throw badInput(`policy ${loaded.file} is invalid`, 'run `patchctl config check` and fix what it lists', loaded.problems);
-  return { policy: loaded.policy, file: loaded.file };
-}
+export { loadPolicy };
 
 const ENDED: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
 

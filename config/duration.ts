@@ -18,12 +18,26 @@ export function formatDuration(ms: number): string {
   return `${ms / 1000}s`;
 }
 
+export const DURATION_EXPECTED = 'a duration like 30s, 15m, 24h or 7d';
+
 /** A duration written as text in YAML ("24h"), carried as milliseconds everywhere else. */
-export const durationSchema = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 15m, 24h or 7d, got "${text}"` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationSchema = z
+  .string({ error: (issue) => (issue.input === undefined ? `missing; expected ${DURATION_EXPECTED}` : `expected ${DURATION_EXPECTED}`) })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_EXPECTED}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * A duration with the bounds a safe rollout needs (a 0s poll spins, a 100-year exception never
+ * expires); the error names both bounds so the user knows what would be accepted.
+ */
+export function boundedDuration(min: string, max: string) {
+  const low = parseDuration(min)!;
+  const high = parseDuration(max)!;
+  return durationSchema.refine((ms) => ms >= low && ms <= high, `must be between ${min} and ${max}`);
+}

@@ -1,5 +1,36 @@
 import { z } from 'zod';
 
+const vendorUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
+
+/**
+ * The vendor adapters' endpoints and credentials (activities/adapters/build-adapters.ts reads them;
+ * a secret comes from `<NAME>_FILE`, preferred, or `<NAME>`). Optional here: each is required only
+ * by a client whose policy selects that adapter, and build-adapters says which one is missing.
+ */
+export const vendorEnvSchema = z.object({
+  TACTICAL_RMM_URL: vendorUrl.optional(),
+  TACTICAL_RMM_API_KEY: z.string().optional(),
+  TACTICAL_RMM_API_KEY_FILE: z.string().optional(),
+  /** JSON {"<client id>": "<client name in Tactical>"}. */
+  TACTICAL_RMM_CLIENT_NAMES: z.string().optional(),
+  TACTICAL_RMM_WORKLOAD_COMMANDS_FILE: z.string().optional(),
+  CONNECTWISE_URL: vendorUrl.optional(),
+  CONNECTWISE_COMPANY: z.string().optional(),
+  CONNECTWISE_PUBLIC_KEY: z.string().optional(),
+  CONNECTWISE_PRIVATE_KEY: z.string().optional(),
+  CONNECTWISE_PRIVATE_KEY_FILE: z.string().optional(),
+  CONNECTWISE_CLIENT_ID: z.string().optional(),
+  /** JSON {"<client id>": <ConnectWise company record id>}. */
+  CONNECTWISE_COMPANY_IDS: z.string().optional(),
+  CONNECTWISE_BOARD: z.string().optional(),
+  CONNECTWISE_CLOSED_STATUS: z.string().optional(),
+  PROXMOX_URL: vendorUrl.optional(),
+  PROXMOX_TOKEN: z.string().optional(),
+  PROXMOX_TOKEN_FILE: z.string().optional(),
+  PROXMOX_GUESTS_FILE: z.string().optional(),
+});
+export type VendorEnv = z.infer<typeof vendorEnvSchema>;
+
 /**
  * Everything patchctl reads from the process environment. Secrets (SMTP password, vendor API keys)
  * come from here or from files named here, never from workflow inputs, so they never reach history.
@@ -31,6 +62,13 @@ export const envSchema = z.object({
   // Payload encryption keys (`id:base64key,…`, first one encrypts); parsed by workers/codec-keys.ts.
   PATCHCTL_CODEC_KEYS: z.string().optional(),
   PATCHCTL_CODEC_KEYS_FILE: z.string().optional(),
+  /** Who a command acts as when `--as` is not given (default: login@host). */
+  PATCHCTL_USER: z.string().optional(),
+  /** Set to anything to print the stack of an unexpected error (exit 1). */
+  PATCHCTL_DEBUG: z.string().optional(),
+  /** Searched for the `temporal` and test-server binaries when no explicit path is set. */
+  PATH: z.string().optional(),
+  ...vendorEnvSchema.shape,
 }).superRefine((env, ctx) => {
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together' });

@@ -1,15 +1,37 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { policySchema, type PatchPolicy } from './policy-schema';
-import { problemsFromZod, type InputProblem } from './problems';
+import { describeValue, problemsFromZod, projectWords, type InputProblem } from './problems';
 import { repoRoot } from './repo-root';
 
 export type PolicyResult =
   | { ok: true; policy: PatchPolicy; file: string }
   | { ok: false; problems: InputProblem[]; file: string };
 
+export interface LoadedPolicy {
+  policy: PatchPolicy;
+  file: string;
+}
+
+/** The one error for a policy that cannot be used; the CLI turns it into exit 2 with the problems listed. */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly file: string,
+    readonly problems: InputProblem[],
+  ) {
+    super(`policy ${file} has ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+  }
+}
+
 export const DEFAULT_POLICY_FILES = ['patchctl.yaml', 'patchctl.yml'];
+
+/** A policy is a few kilobytes; anything this large is the wrong file, and parsing it would only burn memory. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+/** yaml's guard against alias bombs ("billion laughs"): how many times aliases may be expanded in all. */
+const MAX_ALIAS_EXPANSIONS = 100;
+const TOP_LEVEL_SECTIONS = 'version, msp, signing, sla, rings, rollout, exceptions, clients';
 
 /** The policy file in use: an explicit path, PATCHCTL_CONFIG, ./patchctl.yaml, then the shipped example. */
 export function findPolicyFile(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
@@ -22,24 +44,104 @@ export function findPolicyFile(explicit: string | undefined, env: NodeJS.Process
   return resolve(repoRoot(), 'patchctl.example.yaml');
 }
 
+/** An alias inside the very node it names can only be expanded forever (`a: &a [*a]`). */
+function selfReferencingAlias(doc: Document): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Alias(_key, alias, path) {
+      const target = alias.resolve(doc);
+      if (target && path.some((ancestor) => ancestor === target)) {
+        found = alias.source;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function lineOf(doc: Document, node: YamlNode | undefined, text: string): string {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return '(file)';
+  return `line ${text.slice(0, offset).split('\n').length}`;
+}
+
+function firstAliasLine(doc: Document, text: string): string {
+  let line = '(file)';
+  visit(doc, {
+    Alias(_key, alias) {
+      line = lineOf(doc, alias, text);
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
+
+function isPlainMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 export function parsePolicyText(text: string, file = '<inline>'): PolicyResult {
-  const doc = parseDocument(text, { prettyErrors: true });
+  const refused = (problems: InputProblem[]): PolicyResult => ({ ok: false, file, problems });
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) return refused([{ path: '(file)', message: `binary content (a NUL byte at character ${nul}); expected a YAML text file` }]);
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      file,
-      problems: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
-    };
+    return refused(doc.errors.map((e) => ({ path: `line ${e.linePos?.[0].line ?? '?'}`, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
   }
-  const raw: unknown = doc.toJS();
-  const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, file, problems: problemsFromZod(parsed.error, raw) };
+  const loop = selfReferencingAlias(doc);
+  if (loop !== undefined) {
+    return refused([{ path: firstAliasLine(doc, text), message: `the YAML alias *${loop} refers to itself (a node that contains itself); write the value out instead` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return refused([{ path: firstAliasLine(doc, text), message: `YAML aliases expand too far (${reason.split('\n')[0]}); a policy needs no more than ${MAX_ALIAS_EXPANSIONS} alias expansions` }]);
+  }
+  if (!isPlainMapping(raw)) {
+    return refused([{ path: '(root)', message: `expected a mapping of policy sections (${TOP_LEVEL_SECTIONS}), got ${describeValue(raw ?? undefined)}` }]);
+  }
+  const parsed = policySchema.safeParse(raw, { error: projectWords });
+  if (!parsed.success) return refused(problemsFromZod(parsed.error, raw, '', policySchema));
   return { ok: true, policy: parsed.data, file };
 }
 
+function readProblem(file: string, error: unknown): InputProblem {
+  const code = (error as { code?: string }).code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'file not found; pass a path or copy patchctl.example.yaml to patchctl.yaml',
+    EISDIR: 'is a directory, not a policy file; pass the path of a YAML file',
+    EACCES: 'cannot be read (permission denied)',
+    EPERM: 'cannot be read (operation not permitted)',
+  };
+  return { path: '(file)', message: (code && reasons[code]) ?? `cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+}
+
 export function loadPolicyFile(file: string): PolicyResult {
-  if (!existsSync(file)) {
-    return { ok: false, file, problems: [{ path: file, message: 'file not found; pass a path or copy patchctl.example.yaml to patchctl.yaml' }] };
+  let text: string;
+  try {
+    const stat = statSync(file);
+    if (stat.isDirectory()) return { ok: false, file, problems: [readProblem(file, Object.assign(new Error('directory'), { code: 'EISDIR' }))] };
+    if (!stat.isFile()) return { ok: false, file, problems: [{ path: '(file)', message: 'is not a regular file; pass the path of a YAML file' }] };
+    if (stat.size > MAX_POLICY_BYTES) {
+      return { ok: false, file, problems: [{ path: '(file)', message: `is larger than ${MAX_POLICY_BYTES / 1024} KiB (${stat.size} bytes); a policy is a few kilobytes of YAML` }] };
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return { ok: false, file, problems: [readProblem(file, error)] };
   }
-  return parsePolicyText(readFileSync(file, 'utf8'), file);
+  return parsePolicyText(text, file);
+}
+
+/**
+ * The one way to load the policy: the file named, else PATCHCTL_CONFIG, ./patchctl.yaml, the example.
+ * Throws PolicyError naming the file and every problem in it.
+ */
+export function loadPolicy(options: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedPolicy {
+  const file = findPolicyFile(options.file, options.env ?? process.env, options.cwd ?? process.cwd());
+  const result = loadPolicyFile(file);
+  if (!result.ok) throw new PolicyError(result.file, result.problems);
+  return { policy: result.policy, file: result.file };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationSchema } from './duration';
+import { boundedDuration } from './duration';
+import { ENFORCED_REBOOT_MODES, IMPLEMENTED_ADAPTER_KINDS } from './worker-capabilities';
 
 export const ASSET_CLASSES = ['core-server', 'workstation', 'do-not-disrupt'] as const;
 export const SEVERITIES = ['critical', 'high', 'routine'] as const;
@@ -20,6 +21,49 @@ export type WorkloadCheck = (typeof WORKLOAD_CHECKS)[number];
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time like 02:00');
 const identity = z.email({ message: 'must be an e-mail address naming a person' });
 
+// An Ed25519 SubjectPublicKeyInfo is always 44 bytes: this 12-byte DER header, then the 32-byte key.
+const ED25519_SPKI_HEADER = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+/**
+ * Checked structurally rather than with node:crypto: workflows import this module, and the workflow
+ * sandbox has no Node built-ins (the check itself only ever runs where the policy is loaded).
+ */
+function isEd25519PublicKey(pem: string): boolean {
+  const armored = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----\s*$/.exec(pem.trim());
+  const body = armored?.[1]?.replace(/\r?\n/g, '');
+  if (!body || !/^[A-Za-z0-9+/]{59}=$/.test(body)) return false;
+  const bytes = Array.from(atob(body), (c) => c.charCodeAt(0));
+  return bytes.length === 44 && ED25519_SPKI_HEADER.every((byte, i) => bytes[i] === byte);
+}
+
+/** Parsed here, not at the first signature check: a garbled key would otherwise refuse every decision. */
+const ed25519PublicKey = z
+  .string()
+  .refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM form (see `patchctl keys generate`)');
+
+/**
+ * Bounds of every duration and threshold. The minimum keeps a setting from switching safety off
+ * (a 0s poll spins, a 0s decision timeout skips the person); the maximum keeps a typo from
+ * parking a rollout or an exception for years.
+ */
+export const POLICY_BOUNDS = {
+  soak: ['1s', '30d'],
+  deploymentWindow: ['1h', '365d'],
+  maintenanceWindow: ['15m', '24h'],
+  jobPollInterval: ['1s', '1h'],
+  gateDecisionTimeout: ['1m', '7d'],
+  approvalReminderAfter: ['30s', '7d'],
+  escalateBeforeDeadline: ['1m', '30d'],
+  exceptionMaxDuration: ['1d', '365d'],
+  exceptionReminderBefore: ['1h', '90d'],
+  exceptionDecisionTimeout: ['1h', '90d'],
+  exceptionReviewInterval: ['1d', '365d'],
+  /** Above half, a gate lets most of a ring fail before it stops anything. */
+  failureThreshold: [0, 0.5],
+  canarySize: [1, 1000],
+} as const;
+const within = (name: keyof typeof POLICY_BOUNDS) => boundedDuration(...(POLICY_BOUNDS[name] as readonly [string, string]));
+
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -37,7 +81,7 @@ export const rebootPolicySchema = z.discriminatedUnion('mode', [
 export type RebootPolicy = z.infer<typeof rebootPolicySchema>;
 
 export const slaRuleSchema = z
-  .object({ deploymentWindow: durationSchema, reboot: rebootPolicySchema })
+  .object({ deploymentWindow: within('deploymentWindow'), reboot: rebootPolicySchema })
   .strict();
 export type SlaRule = z.infer<typeof slaRuleSchema>;
 
@@ -48,8 +92,11 @@ export const slaTableSchema = z
 export type SlaTable = z.infer<typeof slaTableSchema>;
 
 const ringBase = {
-  soak: durationSchema,
-  failureThreshold: z.number().min(0, 'must be a share between 0 and 1').max(1, 'must be a share between 0 and 1'),
+  soak: within('soak'),
+  failureThreshold: z
+    .number()
+    .min(POLICY_BOUNDS.failureThreshold[0], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`)
+    .max(POLICY_BOUNDS.failureThreshold[1], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`),
 };
 
 const promotionSchema = z
@@ -67,7 +114,12 @@ export type PromotionPolicy = z.infer<typeof promotionSchema>;
 
 export const ringsSchema = z
   .object({
-    canary: z.object({ ...ringBase, size: z.number().int().min(1, 'must be at least 1 asset') }).strict(),
+    canary: z.object({ ...ringBase, size: z
+          .number()
+          .int('must be a whole number of assets')
+          .min(POLICY_BOUNDS.canarySize[0], 'must be at least 1 asset')
+          .max(POLICY_BOUNDS.canarySize[1], `must be between ${POLICY_BOUNDS.canarySize[0]} and ${POLICY_BOUNDS.canarySize[1]} assets`),
+      }).strict(),
     pilot: z
       .object({
         ...ringBase,
@@ -84,7 +136,7 @@ export const maintenanceWindowSchema = z
   .object({
     days: z.array(z.enum(WEEKDAYS)).min(1, 'must list at least one day'),
     start: clockTime,
-    duration: durationSchema.refine((ms) => ms > 0 && ms <= 86_400_000, 'must be more than 0 and at most 24h'),
+    duration: within('maintenanceWindow'),
   })
   .strict();
 export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
@@ -130,10 +182,10 @@ export type ClientPolicy = z.infer<typeof clientSchema>;
 export const rolloutSchema = z
   .object({
     batchSize: z.number().int().min(1).max(1000).default(50),
-    jobPollInterval: durationSchema.prefault('30s'),
-    gateDecisionTimeout: durationSchema.prefault('4h'),
-    approvalReminderAfter: durationSchema.prefault('2h'),
-    escalateBeforeDeadline: durationSchema.prefault('4h'),
+    jobPollInterval: within('jobPollInterval').prefault('30s'),
+    gateDecisionTimeout: within('gateDecisionTimeout').prefault('4h'),
+    approvalReminderAfter: within('approvalReminderAfter').prefault('2h'),
+    escalateBeforeDeadline: within('escalateBeforeDeadline').prefault('4h'),
     snapshotAssetClasses: z.array(z.enum(ASSET_CLASSES)).default(['core-server', 'do-not-disrupt']),
   })
   .strict();
@@ -141,11 +193,11 @@ export type RolloutPolicy = z.infer<typeof rolloutSchema>;
 
 export const exceptionPolicySchema = z
   .object({
-    maxDuration: durationSchema.prefault('90d'),
-    reminderBefore: durationSchema.prefault('7d'),
-    decisionTimeout: durationSchema.prefault('7d'),
+    maxDuration: within('exceptionMaxDuration').prefault('90d'),
+    reminderBefore: within('exceptionReminderBefore').prefault('7d'),
+    decisionTimeout: within('exceptionDecisionTimeout').prefault('7d'),
     approvers: z.array(identity).default([]),
-    reviewInterval: durationSchema.prefault('90d'),
+    reviewInterval: within('exceptionReviewInterval').prefault('90d'),
   })
   .strict();
 
@@ -158,14 +210,14 @@ export const policySchema = z
         mailFrom: identity,
         escalation: z.array(identity).default([]),
         /** The MSP's Ed25519 public key (PEM), against which `evidence verify` checks bundle signatures. */
-        evidencePublicKey: z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (see `patchctl keys generate`)').optional(),
+        evidencePublicKey: ed25519PublicKey.optional(),
       })
       .strict(),
     /** Signed approvals: each approver's Ed25519 public key (PEM); when required, unsigned decisions are refused. */
     signing: z
       .object({
         requireSignedApprovals: z.boolean().default(false),
-        publicKeys: z.record(identity, z.string().regex(/-----BEGIN PUBLIC KEY-----/, 'must be a PEM public key (see `patchctl keys generate`)')).default({}),
+        publicKeys: z.record(identity, ed25519PublicKey).default({}),
       })
       .strict()
       .prefault({}),
@@ -189,7 +241,25 @@ export const policySchema = z
     policy.clients.forEach((client, i) => {
       if (seen.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${client.id}"` });
       seen.add(client.id);
+      for (const port of ['rmm', 'psa', 'snapshot'] as const) {
+        const implemented: readonly string[] = IMPLEMENTED_ADAPTER_KINDS[port];
+        if (!implemented.includes(client.adapters[port])) {
+          ctx.addIssue({ code: 'custom', path: ['clients', i, 'adapters', port], message: `not implemented yet; implemented: ${implemented.join(', ')}` });
+        }
+      }
     });
+    for (const assetClass of ASSET_CLASSES) {
+      for (const severity of SEVERITIES) {
+        const { mode } = policy.sla[assetClass][severity].reboot;
+        if (!ENFORCED_REBOOT_MODES.includes(mode)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sla', assetClass, severity, 'reboot', 'mode'],
+            message: 'not enforced yet: nothing reboots at a scheduled day and time; use user-prompted (the RMM prompts the user) or manual-approval (a person approves the promotion)',
+          });
+        }
+      }
+    }
   });
 
 export type PatchPolicy = z.infer<typeof policySchema>;

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import { ASSET_CLASSES, SEVERITIES, type PatchPolicy } from '../../config/policy-schema';
 import { formatDuration } from '../../config/duration';
-import { badInput } from '../errors';
 import { info, printJson } from '../output';
 
 function summary(policy: PatchPolicy, file: string) {
@@ -26,10 +25,7 @@ export function configCheckCommand(): Command {
     .argument('[file]', 'policy file to check')
     .option('--json', 'print the result as one JSON document')
     .action((file: string | undefined, opts: { json?: boolean }) => {
-      const result = loadPolicyFile(findPolicyFile(file));
-      if (!result.ok) {
-        throw badInput(`policy ${result.file} has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`, 'fix each field listed, then run `patchctl config check` again', result.problems);
-      }
+      const result = loadPolicy({ file });
       const doc = summary(result.policy, result.file);
       if (opts.json) {
         printJson(doc);

@@ -4,7 +4,7 @@ import { buildClientAdapters } from '../../activities/adapters/build-adapters';
 import { previewCycle } from '../../activities/cycle/plan-cycle';
 import { createPool } from '../../activities/store/pool';
 import { migrateUp } from '../../activities/store/migrate';
-import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import { SEVERITIES } from '../../config/policy-schema';
 import type { CyclePlan } from '../../domain/cycle-plan';
 import type { CycleStatus } from '../../domain/cycle-status';
@@ -81,8 +81,7 @@ export function cycleStartCommand(): Command {
     .option('--json', 'print {"cycleId","workflowId","plan"} as one JSON document')
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
-      const loaded = loadPolicyFile(findPolicyFile(undefined));
-      if (!loaded.ok) throw badInput(`policy ${loaded.file} is invalid`, 'run `patchctl config check` and fix what it lists', loaded.problems);
+      const loaded = loadPolicy();
       const policy = loaded.policy;
       if (!policy.clients.some((c) => c.id === opts.client)) {
         throw notFound(`client "${opts.client}" is not in ${loaded.file}`, `known clients: ${policy.clients.map((c) => c.id).join(', ')}`);

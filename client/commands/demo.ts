@@ -8,7 +8,7 @@ import { upsertClients } from '../../activities/store/client-store';
 import { getExceptionsByIds, listExceptions } from '../../activities/store/exception-store';
 import { importAssets } from '../../activities/store/inventory-store';
 import { createPool } from '../../activities/store/pool';
-import { loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import { repoRoot } from '../../config/repo-root';
 import type { RingProgress } from '../../domain/cycle-status';
 import type { PatchCycleResult } from '../../workflows/patch-cycle';
@@ -18,7 +18,7 @@ import type { ExceptionRequest } from '../../domain/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
-import { badInput, failed } from '../errors';
+import { failed } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../output';
 import { withClient } from '../temporal-connection';
@@ -60,8 +60,7 @@ export function demoCommand(): Command {
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
       const policyFile = join(repoRoot(), 'patchctl.demo.yaml');
-      const loaded = loadPolicyFile(policyFile);
-      if (!loaded.ok) throw badInput(`demo policy ${policyFile} is invalid`, 'restore it from git', loaded.problems);
+      const loaded = loadPolicy({ file: policyFile });
       const policy = loaded.policy;
       const log = (text: string) => info(text);
 

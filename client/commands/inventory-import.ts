@@ -7,7 +7,7 @@ import { parseInventoryCsv, REQUIRED_COLUMNS } from '../../activities/store/inve
 import { countAssets, importAssets, UnknownClientError } from '../../activities/store/inventory-store';
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
-import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import { badInput, notFound } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
@@ -39,8 +39,7 @@ export function inventoryImportCommand(): Command {
         const count = parsed.problems.length;
         throw badInput(`${file} has ${count} problem${count === 1 ? '' : 's'}; nothing was imported`, 'fix every line listed, then import the file again', parsed.problems);
       }
-      const loaded = loadPolicyFile(findPolicyFile(undefined));
-      if (!loaded.ok) throw badInput(`policy ${loaded.file} is invalid`, 'run `patchctl config check` and fix what it lists', loaded.problems);
+      const loaded = loadPolicy();
 
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import { waitForStop } from '../dev-stack/stop-signal';
 import { badInput, failed } from '../errors';
 import { info } from '../output';
@@ -11,8 +11,7 @@ export function workerCommand(): Command {
     .option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)')
     .action(async (opts: { config?: string }) => {
       const env = loadEnv();
-      const loaded = loadPolicyFile(findPolicyFile(opts.config));
-      if (!loaded.ok) throw badInput(`policy ${loaded.file} is not valid`, 'fix the problems listed (`patchctl config check` shows them)', loaded.problems);
+      const loaded = loadPolicy({ file: opts.config });
       const target = resolveTemporalTarget();
       const databaseUrl = resolveDatabaseUrl();
       const outboxDir = env.SMTP_URL ? undefined : resolveOutboxDir();

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findPolicyFile, loadPolicyFile } from '../../config/load-policy';
+import { loadPolicy } from '../../config/load-policy';
 import type { PatchPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTemporalCli } from '../../config/temporal-binaries';
 import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from '../../activities/store/embedded-postgres';
@@ -35,9 +35,7 @@ export interface DevStack {
 }
 
 function loadPolicyOrRefuse(cwd: string, env: NodeJS.ProcessEnv): { policy: PatchPolicy; file: string } {
-  const result = loadPolicyFile(findPolicyFile(undefined, env, cwd));
-  if (!result.ok) throw badInput(`policy ${result.file} is not valid`, 'fix the problems listed (`patchctl config check` shows them)', result.problems);
-  return { policy: result.policy, file: result.file };
+  return loadPolicy({ env, cwd });
 }
 
 /** The Temporal server of a dev stack killed without cleanup still holds the port and the SQLite file. */

