@@ -6,7 +6,7 @@ import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { createActivities } from '../activities/create-activities';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
-import { createDataConverter } from './codec-keys';
+import { createDataConverter } from '../activities/codec/codec-keys';
 import { workflowSource } from './workflow-source';
 
 export interface StartWorkerOptions {

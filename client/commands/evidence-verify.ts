@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { evidencePublicKey } from '../evidence/bundle-keys';
-import { verifyBundle } from '../evidence/manifest';
+import { evidencePublicKey } from '../../activities/evidence/bundle-keys';
+import { verifyBundle } from '../../activities/evidence/manifest';
 import { CliError, ExitCode } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';

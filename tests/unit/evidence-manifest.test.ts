@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MANIFEST, SIGNATURE, verifyBundle, writeManifest } from '../../client/evidence/manifest';
-import { generateSigningKeyPair, parseEd25519Key } from '../../client/evidence/signing';
+import { MANIFEST, SIGNATURE, verifyBundle, writeManifest } from '../../activities/evidence/manifest';
+import { generateSigningKeyPair, parseEd25519Key } from '../../activities/evidence/signing';
 
 // The bundle an auditor checks offline: any changed, missing or added file, and any signature not
 // made by the MSP's key, must be named.
