@@ -93,6 +93,16 @@ describe('evidence manifest', () => {
     expect(verifyBundle(dir, undefined)).toMatchObject({ ok: false, signature: 'no-key', problems: [{ path: SIGNATURE, problem: expect.stringContaining('no public key') }] });
   });
 
+  it('with allowUnsigned accepts a missing signature on the hashes, but never a changed file or a forged signature', () => {
+    unlinkSync(join(dir, SIGNATURE));
+    expect(verifyBundle(dir, undefined, { allowUnsigned: true })).toMatchObject({ ok: true, signature: 'missing', problems: [] });
+    writeFileSync(join(dir, 'summary.md'), '# Evidence, edited\n');
+    expect(verifyBundle(dir, undefined, { allowUnsigned: true })).toMatchObject({ ok: false, problems: [{ path: 'summary.md' }] });
+    writeFileSync(join(dir, 'summary.md'), FILES['summary.md']!);
+    writeFileSync(join(dir, SIGNATURE), `${Buffer.alloc(64, 7).toString('base64')}\n`);
+    expect(verifyBundle(dir, msp.publicKeyPem, { allowUnsigned: true })).toMatchObject({ ok: false, signature: 'invalid' });
+  });
+
   it('refuses manifest paths that leave the bundle', () => {
     const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
     manifest.files.push({ path: '../outside.txt', sha256: '0'.repeat(64), bytes: 0 });
