@@ -25,7 +25,7 @@ export function evidenceExportCommand(): Command {
       const dir = prepareBundleDir(opts.out);
       const target = resolveTemporalTarget();
       const databaseUrl = resolveDatabaseUrl();
-      if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig and \`evidence verify\` will report it unsigned\n`);
+      if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig: \`evidence verify\` will say it is not signed (\`--allow-unsigned\` checks its hashes only)\n`);
       const db = createPool(databaseUrl, 1);
       try {
         const result = await withClient(target, (client) =>
