@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { PatchctlEnv } from '../config/env-schema';
-import { CodecKeyError, createDataConverter } from '../workers/codec-keys';
+import { CodecKeyError, createDataConverter } from '../activities/codec/codec-keys';
 import { badInput, START_STACK_FIX } from './errors';
 import { loadEnv, type TemporalTarget } from './stack';
 

@@ -7,7 +7,7 @@ import { withSentLedger } from '../activities/adapters/mail/sent-ledger';
 import { createActivities } from '../activities/create-activities';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
-import { createDataConverter } from './codec-keys';
+import { createDataConverter } from '../activities/codec/codec-keys';
 import { workflowSource } from './workflow-source';
 
 export interface StartWorkerOptions {

@@ -1,6 +1,6 @@
 import type { ActivityDeps } from '../deps';
 import type { MailMessage, TicketRequest } from '../ports';
-import { setCycleStatus } from '../store/cycle-store';
+import { setCycleStatus, type CycleRecordStatus } from '../store/cycle-store';
 
 export async function sendNotice(deps: ActivityDeps, message: MailMessage): Promise<void> {
   if (message.to.length === 0) return;
@@ -21,7 +21,7 @@ export async function closeTicket(deps: ActivityDeps, input: { clientId: string;
 
 export async function recordCycleStatus(
   deps: ActivityDeps,
-  input: { cycleId: string; status: string; reason?: string; ended: boolean },
+  input: { cycleId: string; status: CycleRecordStatus; reason?: string; ended: boolean },
 ): Promise<void> {
   await setCycleStatus(deps.db, input.cycleId, input.status, input.reason ?? null, input.ended);
 }

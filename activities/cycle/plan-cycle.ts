@@ -7,14 +7,13 @@ import { assignRings, batchCount, batchRings } from '../../domain/ring-assignmen
 import { highestSeverity, slaTerms } from '../../domain/sla';
 import type { ActivityDeps } from '../deps';
 import type { MissingPatch } from '../ports';
-import { withTransaction } from '../store/pool';
 import {
   firstDetected,
   loadActiveExclusions,
   loadPlanningAssets,
-  recordMissing,
-  savePlan,
-  upsertPatches,
+  savePlannedCycle,
+  type CataloguePatch,
+  type CycleRow,
   type PlannedMember,
 } from '../store/cycle-store';
 
@@ -34,10 +33,13 @@ export async function planCycle(deps: ActivityDeps, input: PlanCycleInput): Prom
   const draft = await draftPlan(deps, input);
   // Reads and vendor calls happen before the transaction: the embedded PostgreSQL runs only the
   // transaction's connection while one is open, so a vendor adapter querying it would wait forever.
-  await withTransaction(deps.db, async (tx) => {
-    await upsertPatches(tx, draft.patches);
-    await recordMissing(tx, draft.missingPairs, new Date(input.plannedAt));
-    await savePlan(tx, draft.cycle, draft.members, draft.excluded);
+  await savePlannedCycle(deps.db, {
+    cycle: draft.cycle,
+    members: draft.members,
+    exclusions: draft.excluded,
+    patches: draft.patches,
+    missing: draft.missingPairs,
+    detectedAt: new Date(input.plannedAt),
   });
   return draft.plan;
 }
@@ -49,10 +51,10 @@ export async function previewCycle(deps: ActivityDeps, input: PlanCycleInput): P
 
 interface DraftPlan {
   plan: CyclePlan;
-  cycle: Parameters<typeof savePlan>[1];
+  cycle: CycleRow;
   members: PlannedMember[];
   excluded: ExcludedAsset[];
-  patches: Parameters<typeof upsertPatches>[1];
+  patches: CataloguePatch[];
   missingPairs: { assetId: string; patchId: string }[];
 }
 

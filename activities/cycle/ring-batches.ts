@@ -14,22 +14,24 @@ import { deploymentKey } from '../../domain/ids';
 import type { ActivityDeps } from '../deps';
 import { mapLimit } from '../map-limit';
 import {
-  finishJob,
-  loadBatch,
-  loadJobs,
+  finishDeploymentJob,
+  loadDeploymentJobs,
+  loadRingBatch,
   loadSnapshots,
+  recordDeploymentJob,
+  recordOutcomes,
+  recordSnapshot,
   recordStateChanges,
-  saveJob,
-  saveSnapshot,
-  setOutcomes,
+  reopenFailedMembers,
   type BatchMember,
+  type JobKind,
   type StateChange,
-} from '../store/cycle-store';
+} from '../store/ring-batch-store';
 
 /** Vendor calls in flight per batch activity: RMMs rate-limit, and a batch must not stampede them. */
 export const VENDOR_CONCURRENCY = 10;
 
-export function jobKey(ref: { cycleId: string; ring: RingName; attempt: number }, hostname: string, patchId: string, kind: 'deploy' | 'uninstall'): string {
+export function jobKey(ref: { cycleId: string; ring: RingName; attempt: number }, hostname: string, patchId: string, kind: JobKind): string {
   const base = deploymentKey(ref.cycleId, ref.ring, hostname, patchId);
   const attempt = ref.attempt > 1 ? `#${ref.attempt}` : '';
   return kind === 'deploy' ? `${base}${attempt}` : `${base}|uninstall`;
@@ -37,18 +39,14 @@ export function jobKey(ref: { cycleId: string; ring: RingName; attempt: number }
 
 /** Members this attempt works on: everything on the first attempt, earlier failures on a retry. */
 async function attemptMembers(deps: ActivityDeps, ref: BatchRef): Promise<BatchMember[]> {
-  const members = await loadBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
+  const members = await loadRingBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
   return members.filter((m) => m.attempt === ref.attempt);
 }
 
 /** A retry takes the failed members of earlier attempts back to pending, once. */
 async function reopenFailed(deps: ActivityDeps, ref: BatchRef): Promise<void> {
   if (ref.attempt <= 1) return;
-  await deps.db.query(
-    `UPDATE cycle_assets SET outcome = 'pending', outcome_stage = NULL, outcome_detail = NULL, attempt = $4
-      WHERE cycle_id = $1 AND ring = $2 AND batch_index = $3 AND outcome = 'failed' AND attempt < $4`,
-    [ref.cycleId, ref.ring, ref.batchIndex, ref.attempt],
-  );
+  await reopenFailedMembers(deps.db, ref);
 }
 
 /** Playbook: a tested snapshot before patching critical systems. No verified snapshot, no patch. */
@@ -67,15 +65,15 @@ export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<
     const key = `${ref.cycleId}|${ref.ring}|${member.hostname}|snapshot`;
     const { snapshotId } = await snapshot.take({ key, clientId: ref.clientId, hostname: member.hostname, label: `patchctl ${ref.cycleId} ${ref.ring}` });
     const check = await snapshot.verify(ref.clientId, snapshotId);
-    await saveSnapshot(deps.db, { key, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, snapshotId, verified: check.ok, detail: check.detail });
+    await recordSnapshot(deps.db, { key, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, snapshotId, verified: check.ok, detail: check.detail });
     if (check.ok) verified++;
     else failed.push({ member, detail: `snapshot not verified: ${check.detail}` });
     heartbeat();
   });
-  await setOutcomes(
+  await recordOutcomes(
     deps.db,
     ref.cycleId,
-    failed.map(({ member, detail }) => ({ assetId: member.assetId, outcome: 'failed', stage: 'snapshot', detail })),
+    failed.map(({ member, detail }) => ({ assetId: member.assetId, outcome: 'failed' as const, stage: 'snapshot' as const, detail })),
   );
   return { required: members.length, verified, failedHosts: failed.map((f) => f.member.hostname).sort() };
 }
@@ -84,12 +82,12 @@ export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<
 export async function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<DeployBatchResult> {
   const members = (await attemptMembers(deps, ref)).filter((m) => m.outcome === 'pending');
   const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, 'deploy') })));
-  const ledger = await loadJobs(deps.db, pairs.map((p) => p.key));
+  const ledger = await loadDeploymentJobs(deps.db, pairs.map((p) => p.key));
   const { rmm } = deps.adaptersFor(ref.clientId);
   let submitted = 0;
   await mapLimit(pairs.filter((p) => !ledger.has(p.key)), VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
     const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
-    await saveJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
+    await recordDeploymentJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
     submitted++;
     heartbeat();
   });
@@ -97,11 +95,11 @@ export async function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<De
 }
 
 /** Asks the RMM about every unfinished job of the batch; deployment state is recorded as jobs finish. */
-export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 'deploy' | 'uninstall' }): Promise<JobPollResult> {
-  const all = await loadBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
+export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: JobKind }): Promise<JobPollResult> {
+  const all = await loadRingBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
   const members = ref.kind === 'deploy' ? all.filter((m) => m.attempt === ref.attempt && m.outcome === 'pending') : all;
   const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, ref.kind) })));
-  const ledger = await loadJobs(deps.db, pairs.map((p) => p.key));
+  const ledger = await loadDeploymentJobs(deps.db, pairs.map((p) => p.key));
   const { rmm } = deps.adaptersFor(ref.clientId);
   const result: JobPollResult = { pending: 0, succeeded: 0, failed: 0 };
   const changes: StateChange[] = [];
@@ -114,7 +112,7 @@ export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 
     }
     const status = await rmm.jobStatus(ref.clientId, job.vendorJobId);
     if (status.state === 'succeeded' || status.state === 'failed') {
-      await finishJob(deps.db, key, status.state, status.detail);
+      await finishDeploymentJob(deps.db, key, status.state, status.detail);
       result[status.state]++;
       if (ref.kind === 'deploy') {
         changes.push({ assetId: member.assetId, patchId, to: status.state === 'succeeded' ? 'deployed' : 'failed', detail: status.detail });
@@ -131,7 +129,7 @@ export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 
  */
 export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): Promise<VerifyBatchResult> {
   const members = await attemptMembers(deps, input);
-  const ledger = await loadJobs(
+  const ledger = await loadDeploymentJobs(
     deps.db,
     members.flatMap((m) => m.patchIds.map((p) => jobKey(input, m.hostname, p, 'deploy'))),
   );
@@ -140,7 +138,7 @@ export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): 
     const base = { hostname: m.hostname, assetId: m.assetId, patchIds: m.patchIds, fresh: m.outcome === 'pending' };
     if (m.outcome !== 'pending') {
       // Decided before verification (a snapshot that failed), or by an earlier run of this activity.
-      const stage = (m.outcomeStage ?? 'snapshot') as OutcomeStage;
+      const stage = (m.outcomeStage === null || m.outcomeStage === 'rollback' ? 'snapshot' : m.outcomeStage) satisfies OutcomeStage;
       return { ...base, outcome: m.outcome === 'verified' ? ('verified' as const) : ('failed' as const), stage, detail: m.outcomeDetail ?? '' };
     }
     const jobs = m.patchIds.map((p) => ledger.get(jobKey(input, m.hostname, p, 'deploy')));
@@ -162,7 +160,7 @@ export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): 
   });
 
   const fresh = results.filter((r) => r.fresh);
-  await setOutcomes(deps.db, input.cycleId, fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })));
+  await recordOutcomes(deps.db, input.cycleId, fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })));
   await recordStateChanges(
     deps.db,
     input.cycleId,

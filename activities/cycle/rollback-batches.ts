@@ -4,16 +4,16 @@ import type { RollbackBatchResult, VerifyRollbackResult } from '../../domain/bat
 import type { ActivityDeps } from '../deps';
 import { mapLimit } from '../map-limit';
 import {
-  loadBatch,
-  loadJobs,
+  loadDeploymentJobs,
+  loadRingBatch,
   loadSnapshots,
   markSnapshotRestored,
+  recordDeploymentJob,
+  recordOutcomes,
   recordStateChanges,
-  saveJob,
-  setOutcomes,
   type BatchMember,
-  type JobRow,
-} from '../store/cycle-store';
+  type DeploymentJob,
+} from '../store/ring-batch-store';
 import { jobKey, VENDOR_CONCURRENCY } from './ring-batches';
 
 export interface RollbackRef {
@@ -27,22 +27,22 @@ export interface RollbackRef {
 
 interface TouchedMember {
   member: BatchMember;
-  installed: { patchId: string; job: JobRow }[];
+  installed: { patchId: string; job: DeploymentJob }[];
 }
 
 /** Assets of the batch on which at least one install ran, with the jobs that ran. */
 async function touchedMembers(deps: ActivityDeps, ref: RollbackRef): Promise<TouchedMember[]> {
-  const members = await loadBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
+  const members = await loadRingBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
   const keys = members.flatMap((m) =>
     m.patchIds.flatMap((p) => Array.from({ length: ref.attempts }, (_, i) => jobKey({ ...ref, attempt: i + 1 }, m.hostname, p, 'deploy'))),
   );
-  const ledger = await loadJobs(deps.db, keys);
+  const ledger = await loadDeploymentJobs(deps.db, keys);
   return members
     .map((member) => ({
       member,
       installed: member.patchIds.flatMap((patchId) =>
         Array.from({ length: ref.attempts }, (_, i) => ledger.get(jobKey({ ...ref, attempt: i + 1 }, member.hostname, patchId, 'deploy')))
-          .filter((job): job is JobRow => job?.state === 'succeeded')
+          .filter((job): job is DeploymentJob => job?.state === 'succeeded')
           .slice(0, 1)
           .map((job) => ({ patchId, job })),
       ),
@@ -73,9 +73,9 @@ export async function rollbackBatch(deps: ActivityDeps, ref: RollbackRef): Promi
       }
       for (const { patchId } of installed) {
         const key = jobKey({ ...ref, attempt: 1 }, member.hostname, patchId, 'uninstall');
-        if ((await loadJobs(deps.db, [key])).has(key)) continue;
+        if ((await loadDeploymentJobs(deps.db, [key])).has(key)) continue;
         const { jobId } = await rmm.submitUninstall({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
-        await saveJob(deps.db, { key, kind: 'uninstall', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
+        await recordDeploymentJob(deps.db, { key, kind: 'uninstall', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
         uninstallsSubmitted++;
       }
     } catch (error) {
@@ -83,10 +83,10 @@ export async function rollbackBatch(deps: ActivityDeps, ref: RollbackRef): Promi
     }
     heartbeat();
   });
-  await setOutcomes(
+  await recordOutcomes(
     deps.db,
     ref.cycleId,
-    failures.map((f) => ({ assetId: touched.find((t) => t.member.hostname === f.hostname)?.member.assetId ?? '0', outcome: 'rollback-failed', stage: 'rollback', detail: f.detail })),
+    failures.map((f) => ({ assetId: touched.find((t) => t.member.hostname === f.hostname)?.member.assetId ?? '0', outcome: 'rollback-failed' as const, stage: 'rollback' as const, detail: f.detail })),
   );
   return { touched: touched.length, restored, uninstallsSubmitted, failures: failures.sort((a, b) => a.hostname.localeCompare(b.hostname)) };
 }
@@ -95,13 +95,9 @@ export async function rollbackBatch(deps: ActivityDeps, ref: RollbackRef): Promi
 export async function verifyRollbackBatch(deps: ActivityDeps, ref: RollbackRef): Promise<VerifyRollbackResult> {
   const touched = await touchedMembers(deps, ref);
   const snapshots = await loadSnapshots(deps.db, ref.cycleId, ref.ring, touched.map((t) => t.member.hostname));
-  const restoredRows = await deps.db.query(
-    `SELECT hostname FROM snapshots WHERE cycle_id = $1 AND ring = $2 AND restored_at IS NOT NULL AND hostname = ANY($3::text[])`,
-    [ref.cycleId, ref.ring, touched.map((t) => t.member.hostname)],
-  );
-  const restored = new Set((restoredRows.rows as { hostname: string }[]).map((r) => r.hostname));
+  const restored = new Set([...snapshots.values()].filter((s) => s.restored).map((s) => s.hostname));
   const uninstallKeys = touched.flatMap((t) => t.installed.map((i) => jobKey({ ...ref, attempt: 1 }, t.member.hostname, i.patchId, 'uninstall')));
-  const uninstalls = await loadJobs(deps.db, uninstallKeys);
+  const uninstalls = await loadDeploymentJobs(deps.db, uninstallKeys);
   const { rmm } = deps.adaptersFor(ref.clientId);
   const assets = await mapLimit(touched, VENDOR_CONCURRENCY, async ({ member, installed }) => {
     if (member.outcome === 'rollback-failed') return { member, outcome: 'rollback-failed' as const, detail: member.outcomeDetail ?? 'rollback failed' };
@@ -118,7 +114,7 @@ export async function verifyRollbackBatch(deps: ActivityDeps, ref: RollbackRef):
       ? { member, outcome: 'rollback-failed' as const, detail: `rescan still shows ${still.join(', ')}` }
       : { member, outcome: 'rolled-back' as const, detail: 'rescan confirms patches removed' };
   });
-  await setOutcomes(deps.db, ref.cycleId, assets.map((a) => ({ assetId: a.member.assetId, outcome: a.outcome, stage: 'rollback', detail: a.detail })));
+  await recordOutcomes(deps.db, ref.cycleId, assets.map((a) => ({ assetId: a.member.assetId, outcome: a.outcome, stage: 'rollback' as const, detail: a.detail })));
   await recordStateChanges(
     deps.db,
     ref.cycleId,

@@ -21,7 +21,8 @@ interface UpsertedRow {
 }
 
 async function upsertChunk(tx: Queryable, clientId: string, assets: readonly AssetRow[]): Promise<ImportCounts> {
-  const rows = assets.map((a) => ({
+  // Hostname order: two imports of one client running at once lock its rows in the same order.
+  const rows = [...assets].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)).map((a) => ({
     hostname: a.hostname,
     os: a.os,
     role: a.role,
@@ -82,23 +83,10 @@ export interface AssetFilter {
   clientId?: string;
 }
 
-interface AssetDbRow {
-  client_id: string;
-  hostname: string;
-  os: Asset['os'];
-  role: Asset['role'];
-  asset_class: Asset['assetClass'];
-  owner: string;
-  location: string;
-  ephi: boolean;
-  tags: string[];
-  applications: string[];
-}
-
 /** Assets ordered by client then hostname; with a clientId that is not stored, UnknownClientError. */
 export async function listAssets(db: Queryable, filter: AssetFilter = {}): Promise<Asset[]> {
-  const { rows } = await db.query<AssetDbRow>(
-    `SELECT a.client_id, a.hostname, a.os, a.role, a.asset_class, a.owner, a.location, a.ephi, a.tags,
+  const { rows } = await db.query<Asset>(
+    `SELECT a.client_id AS "clientId", a.hostname, a.os, a.role, a.asset_class AS "assetClass", a.owner, a.location, a.ephi, a.tags,
             COALESCE((SELECT array_agg(app.name ORDER BY app.name) FROM asset_applications app WHERE app.asset_id = a.id), '{}') AS applications
        FROM assets a
       WHERE $1::text IS NULL OR a.client_id = $1
@@ -106,18 +94,7 @@ export async function listAssets(db: Queryable, filter: AssetFilter = {}): Promi
     [filter.clientId ?? null],
   );
   if (rows.length === 0 && filter.clientId !== undefined) await requireClient(db, filter.clientId);
-  return rows.map((row) => ({
-    clientId: row.client_id,
-    hostname: row.hostname,
-    os: row.os,
-    role: row.role,
-    assetClass: row.asset_class,
-    owner: row.owner,
-    location: row.location,
-    ephi: row.ephi,
-    tags: row.tags,
-    applications: row.applications,
-  }));
+  return rows;
 }
 
 export async function countAssets(db: Queryable, filter: AssetFilter = {}): Promise<number> {

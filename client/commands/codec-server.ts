@@ -207,7 +207,7 @@ export function codecServerCommand(): Command {
       const opts = parseOptions(cliOptions, raw);
       const env = loadEnv();
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { CodecKeyError, createPayloadCodec } = require('../../workers/codec-keys') as typeof import('../../workers/codec-keys');
+      const { CodecKeyError, createPayloadCodec } = require('../../activities/codec/codec-keys') as typeof import('../../activities/codec/codec-keys');
       let codec;
       try {
         codec = createPayloadCodec(env);

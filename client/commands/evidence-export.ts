@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createPool } from '../../activities/store/pool';
 import { cycleWorkflowIdFrom } from '../cycle-target';
-import { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir } from '../evidence/bundle-keys';
-import { exportCycleEvidence } from '../evidence/export-cycle';
+import { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir } from '../../activities/evidence/bundle-keys';
+import { exportCycleEvidence } from '../../activities/evidence/export-cycle';
+import { temporalHistorySource } from '../../workers/temporal-history-source';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
 import { resolveDatabaseUrl, resolveTemporalTarget } from '../stack';
@@ -24,11 +25,11 @@ export function evidenceExportCommand(): Command {
       const dir = prepareBundleDir(opts.out);
       const target = resolveTemporalTarget();
       const databaseUrl = resolveDatabaseUrl();
-      if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig and \`evidence verify\` will report it unsigned\n`);
+      if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig: \`evidence verify\` will say it is not signed (\`--allow-unsigned\` checks its hashes only)\n`);
       const db = createPool(databaseUrl, 1);
       try {
         const result = await withClient(target, (client) =>
-          exportCycleEvidence({ client, db, cycleId, dir, signingKey, progress: (line) => process.stderr.write(`evidence: ${line}\n`) }),
+          exportCycleEvidence({ histories: temporalHistorySource(client), db, cycleId, dir, signingKey, progress: (line) => process.stderr.write(`evidence: ${line}\n`) }),
         );
         const { manifest: _manifest, ...doc } = result;
         if (opts.json) printJson(doc);

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir } from '../../activities/evidence/bundle-keys';
+import { exportHipaaEvidence } from '../../activities/evidence/hipaa-bundle';
+import { getClient } from '../../activities/store/client-store';
 import { createPool } from '../../activities/store/pool';
-import { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir } from '../evidence/bundle-keys';
-import { exportHipaaEvidence } from '../evidence/hipaa-bundle';
 import { notFound } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
@@ -36,8 +37,7 @@ export function evidenceHipaaCommand(): Command {
       const signingKey = evidenceSigningKey();
       const db = createPool(resolveDatabaseUrl(), 1);
       try {
-        const known = await db.query('SELECT 1 FROM clients WHERE id = $1', [opts.client]);
-        if (known.rowCount === 0) throw notFound(`no client "${opts.client}" in the patchctl database`, 'import its inventory first with `patchctl inventory import FILE --client ID`');
+        if (!(await getClient(db, opts.client))) throw notFound(`no client "${opts.client}" in the patchctl database`, 'import its inventory first with `patchctl inventory import FILE --client ID`');
         const dir = prepareBundleDir(opts.out);
         if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig\n`);
         const result = await exportHipaaEvidence({ db, clientId: opts.client, from: opts.from, to: opts.to, dir, signingKey });

@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { cycleWorkflowIdFrom } from '../cycle-target';
-import { fetchRunChain } from '../evidence/fetch-histories';
-import type { ReplayInput, ReplayOutcome } from '../evidence/replay';
+import { fetchRunChain } from '../../activities/evidence/history-source';
+import type { ReplayInput, ReplayOutcome } from '../../activities/evidence/replay';
+import { temporalHistorySource } from '../../workers/temporal-history-source';
+import { workflowSource } from '../../workers/workflow-source';
 import { badInput, CliError, ExitCode } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
@@ -41,7 +43,7 @@ export function evidenceReplayCommand(): Command {
       }
       // The worker's native runtime is loaded only here, not for every CLI command.
       /* eslint-disable @typescript-eslint/no-require-imports */
-      const replay = require('../evidence/replay') as typeof import('../evidence/replay');
+      const replay = require('../../activities/evidence/replay') as typeof import('../../activities/evidence/replay');
       const logging = require('../dev-stack/runtime-logging') as typeof import('../dev-stack/runtime-logging');
       /* eslint-enable @typescript-eslint/no-require-imports */
       logging.installRuntimeLogging(process.env.PATCHCTL_LOG_LEVEL ? loadEnv().PATCHCTL_LOG_LEVEL : 'ERROR');
@@ -51,14 +53,14 @@ export function evidenceReplayCommand(): Command {
         else if (opts.bundle) inputs = replay.readBundleHistories(opts.bundle);
         else {
           const workflowId = workflowIdFrom(ref!);
-          const runs = await withClient(resolveTemporalTarget(), (client) => fetchRunChain(client, workflowId));
+          const runs = await withClient(resolveTemporalTarget(), (client) => fetchRunChain(temporalHistorySource(client), workflowId));
           inputs = runs.map((r) => ({ workflowId, source: `${workflowId} run ${r.run} (${r.runId})`, history: r.history }));
         }
       } catch (error) {
         if (error instanceof replay.HistoryFileError) throw badInput(error.message, 'pass a history JSON that `patchctl evidence export` wrote');
         throw error;
       }
-      const outcomes: ReplayOutcome[] = await replay.replayHistories(inputs);
+      const outcomes: ReplayOutcome[] = await replay.replayHistories(inputs, workflowSource());
       const diverged = outcomes.filter((o) => !o.consistent);
       if (diverged.length > 0) {
         const first = diverged[0]!;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { generateSigningKeyPair } from '../evidence/signing';
+import { generateSigningKeyPair } from '../../activities/evidence/signing';
 import { badInput } from '../errors';
 import { parseOptions } from '../options';
 import { isJsonMode, printJson } from '../output';

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { writeManifest } from '../../activities/evidence/manifest';
 import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
 
 // The auditor's path with the built CLI: a key pair, a cycle on a `patchctl dev` stack, its bundle
@@ -102,6 +103,41 @@ describe('patchctl keys and evidence', () => {
       const noKey = await cli(['evidence', 'verify', bundle, '--json'], { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', 'policy-e2e.yaml') });
       expect(noKey.code).toBe(1);
       expect(noKey.json<{ error: { problems: { path: string; message: string }[] } }>().error.problems).toContainEqual({ path: 'manifest.sig', message: expect.stringContaining('no public key') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says an unsigned bundle is not signed (exit 1), and with --allow-unsigned checks the hashes only and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchctl-unsigned-e2e-'));
+    const bundle = join(dir, 'bundle');
+    const cli = (args: string[]) => runCli(args, { cwd: dir, env: { PATCHCTL_CONFIG: join(REPO_ROOT, 'tests', 'fixtures', 'policy-e2e.yaml') }, timeoutMs: 30_000 });
+    try {
+      // Exported without PATCHCTL_EVIDENCE_KEY_FILE: hashes, no manifest.sig.
+      mkdirSync(bundle);
+      writeFileSync(join(bundle, 'timeline.csv'), 'hostname,step\r\nws-01,verified\r\n');
+      writeManifest(bundle, { cycleId: 'cycle/acme-dental/unsigned', createdAt: '2026-12-01T00:00:00.000Z' });
+
+      const refused = await cli(['evidence', 'verify', bundle]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('bundle is not signed');
+      expect(refused.stderr).toContain('--allow-unsigned');
+      const refusedJson = await cli(['evidence', 'verify', bundle, '--json']);
+      expect(refusedJson.code).toBe(1);
+      expect(refusedJson.json<{ error: { message: string; exitCode: number } }>().error).toMatchObject({ message: expect.stringContaining('bundle is not signed'), exitCode: 1 });
+
+      const hashesOnly = await cli(['evidence', 'verify', bundle, '--allow-unsigned']);
+      expect(hashesOnly.code, hashesOnly.stderr).toBe(0);
+      expect(hashesOnly.stdout).toContain('hashes only');
+      expect(hashesOnly.stdout).toContain('NOT signed');
+      const hashesOnlyJson = await cli(['evidence', 'verify', bundle, '--allow-unsigned', '--json']);
+      expect(hashesOnlyJson.json()).toMatchObject({ ok: true, signature: 'missing', checked: 'hashes-only', files: 1 });
+
+      // The flag never excuses a changed file.
+      writeFileSync(join(bundle, 'timeline.csv'), 'hostname,step\r\nws-01,failed\r\n');
+      const tampered = await cli(['evidence', 'verify', bundle, '--allow-unsigned']);
+      expect(tampered.code).toBe(1);
+      expect(tampered.stderr).toContain('timeline.csv: sha256 does not match the manifest');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,15 +5,16 @@ import { parse } from 'csv-parse/sync';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportCycleEvidence } from '../../client/evidence/export-cycle';
-import { fetchRunChain } from '../../client/evidence/fetch-histories';
-import { exportHipaaEvidence } from '../../client/evidence/hipaa-bundle';
-import { verifyBundle } from '../../client/evidence/manifest';
-import { readBundleHistories, readHistoryFile, replayHistories } from '../../client/evidence/replay';
-import { generateSigningKeyPair, parseEd25519Key } from '../../client/evidence/signing';
-import type { DecisionsDoc } from '../../client/evidence/decisions';
-import type { ExceptionsDoc } from '../../client/evidence/cycle-exceptions';
-import type { TimelineEntry } from '../../client/evidence/timeline';
+import { exportCycleEvidence } from '../../activities/evidence/export-cycle';
+import { temporalHistorySource } from '../../workers/temporal-history-source';
+import { fetchRunChain } from '../../activities/evidence/history-source';
+import { exportHipaaEvidence } from '../../activities/evidence/hipaa-bundle';
+import { verifyBundle } from '../../activities/evidence/manifest';
+import { readBundleHistories, readHistoryFile, replayHistories } from '../../activities/evidence/replay';
+import { generateSigningKeyPair, parseEd25519Key } from '../../activities/evidence/signing';
+import type { DecisionsDoc } from '../../activities/evidence/decisions';
+import type { ExceptionsDoc } from '../../activities/evidence/cycle-exceptions';
+import type { TimelineEntry } from '../../activities/evidence/timeline';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
 import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/messages';
@@ -61,7 +62,7 @@ beforeAll(async () => {
     return handle.result();
   });
   bundleDir = mkdtempSync(join(tmpdir(), 'patchctl-evidence-'));
-  await exportCycleEvidence({ client: env.client, db: h.db.pool, cycleId: result.cycleId, dir: bundleDir, signingKey: parseEd25519Key(msp.privateKeyPem, 'private') });
+  await exportCycleEvidence({ histories: temporalHistorySource(env.client), db: h.db.pool, cycleId: result.cycleId, dir: bundleDir, signingKey: parseEd25519Key(msp.privateKeyPem, 'private') });
 });
 
 afterAll(async () => {
@@ -224,7 +225,7 @@ describe('evidence export of a rolled-back cycle', () => {
         return handle.result();
       });
       expect(rolledBack.status).toBe('rolled-back');
-      const exported = await exportCycleEvidence({ client: env.client, db: fresh.db.pool, cycleId: rolledBack.cycleId, dir });
+      const exported = await exportCycleEvidence({ histories: temporalHistorySource(env.client), db: fresh.db.pool, cycleId: rolledBack.cycleId, dir });
       expect(exported).toMatchObject({ histories: 3, signed: false, status: 'rolled-back' });
       expect(readdirSync(dir)).not.toContain('manifest.sig');
       const { entries } = JSON.parse(readFileSync(join(dir, 'timeline.json'), 'utf8')) as { entries: TimelineEntry[] };
@@ -275,7 +276,7 @@ describe('history fetching', () => {
           },
         ],
       });
-      return fetchRunChain(env.client, workflowId);
+      return fetchRunChain(temporalHistorySource(env.client), workflowId);
     });
     expect(chain.map((r) => r.file)).toEqual([
       `histories/${encodeURIComponent(workflowId)}.json`,

@@ -17,10 +17,12 @@ import { requireBinary, resolveTemporalCli } from '../../config/temporal-binarie
 import { startCodecServer, type RunningCodecServer } from '../../client/commands/codec-server';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev-stack/temporal-dev-server';
 import { cycleWorkflowId, ringWorkflowId } from '../../domain/ids';
-import { fetchCycleHistories } from '../../client/evidence/fetch-histories';
-import { replayHistories } from '../../client/evidence/replay';
-import { createDataConverter, createPayloadCodec } from '../../workers/codec-keys';
-import { decodeHistory, type AesGcmPayloadCodec } from '../../workers/payload-codec';
+import { fetchCycleHistories } from '../../activities/evidence/history-source';
+import { replayHistories } from '../../activities/evidence/replay';
+import { createDataConverter, createPayloadCodec } from '../../activities/codec/codec-keys';
+import { temporalHistorySource } from '../../workers/temporal-history-source';
+import { workflowSource } from '../../workers/workflow-source';
+import { decodeHistory, type AesGcmPayloadCodec } from '../../activities/codec/payload-codec';
 import { patchCycle } from '../../workflows/patch-cycle';
 import { loadTestPolicy, seedFleet, workflowBundle } from '../support/cycle-harness';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -147,10 +149,10 @@ describe('payload encryption on the real dev server', () => {
     const saved = { ...process.env };
     Object.assign(process.env, KEYS);
     try {
-      const runs = await fetchCycleHistories(codecClient, CYCLE_ID);
+      const runs = await fetchCycleHistories(temporalHistorySource(codecClient), CYCLE_ID);
       const text = JSON.stringify(runs.map((r) => r.history));
       expect(hostnames.some((h) => text.includes(h) || payloadTexts(text).some((t) => t.includes(h)))).toBe(true);
-      const outcomes = await replayHistories(runs.map((r) => ({ workflowId: r.workflowId, source: 'server', history: r.history })));
+      const outcomes = await replayHistories(runs.map((r) => ({ workflowId: r.workflowId, source: 'server', history: r.history })), workflowSource());
       expect(outcomes.every((o) => o.consistent)).toBe(true);
     } finally {
       process.env = saved;

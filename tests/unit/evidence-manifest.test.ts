@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MANIFEST, SIGNATURE, verifyBundle, writeManifest } from '../../client/evidence/manifest';
-import { generateSigningKeyPair, parseEd25519Key } from '../../client/evidence/signing';
+import { MANIFEST, SIGNATURE, verifyBundle, writeManifest } from '../../activities/evidence/manifest';
+import { generateSigningKeyPair, parseEd25519Key } from '../../activities/evidence/signing';
 
 // The bundle an auditor checks offline: any changed, missing or added file, and any signature not
 // made by the MSP's key, must be named.
@@ -91,6 +91,16 @@ describe('evidence manifest', () => {
     expect(verifyBundle(dir, msp.publicKeyPem)).toMatchObject({ ok: false, signature: 'missing', problems: [{ path: SIGNATURE, problem: expect.stringContaining('not signed') }] });
     writeManifest(dir, { cycleId: 'cycle/clinic/c1', createdAt: '2026-11-29T03:00:00.000Z' }, parseEd25519Key(msp.privateKeyPem, 'private'));
     expect(verifyBundle(dir, undefined)).toMatchObject({ ok: false, signature: 'no-key', problems: [{ path: SIGNATURE, problem: expect.stringContaining('no public key') }] });
+  });
+
+  it('with allowUnsigned accepts a missing signature on the hashes, but never a changed file or a forged signature', () => {
+    unlinkSync(join(dir, SIGNATURE));
+    expect(verifyBundle(dir, undefined, { allowUnsigned: true })).toMatchObject({ ok: true, signature: 'missing', problems: [] });
+    writeFileSync(join(dir, 'summary.md'), '# Evidence, edited\n');
+    expect(verifyBundle(dir, undefined, { allowUnsigned: true })).toMatchObject({ ok: false, problems: [{ path: 'summary.md' }] });
+    writeFileSync(join(dir, 'summary.md'), FILES['summary.md']!);
+    writeFileSync(join(dir, SIGNATURE), `${Buffer.alloc(64, 7).toString('base64')}\n`);
+    expect(verifyBundle(dir, msp.publicKeyPem, { allowUnsigned: true })).toMatchObject({ ok: false, signature: 'invalid' });
   });
 
   it('refuses manifest paths that leave the bundle', () => {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CodecKeyError, createDataConverter, loadCodecKeys, parseCodecKeys } from '../../workers/codec-keys';
-import { AesGcmPayloadCodec, decodeProtoJson, PayloadDecryptionError } from '../../workers/payload-codec';
+import { CodecKeyError, createDataConverter, loadCodecKeys, parseCodecKeys } from '../../activities/codec/codec-keys';
+import { AesGcmPayloadCodec, decodeProtoJson, PayloadDecryptionError } from '../../activities/codec/payload-codec';
 import { payloadToJSON } from '@temporalio/common/lib/proto-utils';
 
 const key = (): string => randomBytes(32).toString('base64');

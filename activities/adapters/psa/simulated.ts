@@ -1,6 +1,7 @@
 import type { SimulationPolicy } from '../../../config/policy-schema';
 import type { PsaPort, TicketRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
+import { appendSimTicketNote, openSimTicket } from '../../store/simulated-vendor-store';
 import { failure } from '../../../domain/failure-catalog';
 
 // A PSA that keeps its tickets in sim_psa_tickets. Like a real PSA it is reached by ticket id only;
@@ -36,14 +37,8 @@ export class SimulatedPsa implements PsaPort {
   }
 
   async openTicket(request: TicketRequest): Promise<{ ticketId: string }> {
-    await this.db.query(
-      `INSERT INTO sim_psa_tickets (key, client_id, summary, details, priority)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (key) DO NOTHING`,
-      [request.key, this.clientId, request.summary, request.details, request.priority],
-    );
-    const result = await this.db.query<{ id: string }>('SELECT id FROM sim_psa_tickets WHERE key = $1', [request.key]);
-    return { ticketId: `SIM-${Number(result.rows[0]!.id) + TICKET_NUMBER_OFFSET}` };
+    const id = await openSimTicket(this.db, { key: request.key, clientId: this.clientId, summary: request.summary, details: request.details, priority: request.priority });
+    return { ticketId: `SIM-${id + TICKET_NUMBER_OFFSET}` };
   }
 
   /**
@@ -52,16 +47,7 @@ export class SimulatedPsa implements PsaPort {
    */
   private async appendNote(ticketId: string, text: string, status?: string): Promise<void> {
     const id = this.rowId(ticketId);
-    const result = await this.db.query<{ id: string }>(
-      `UPDATE sim_psa_tickets
-          SET notes = CASE WHEN notes @> jsonb_build_array(jsonb_build_object('text', $3::text)) THEN notes
-                           ELSE notes || jsonb_build_array(jsonb_build_object('text', $3::text, 'at', now())) END,
-              status = COALESCE($4, status)
-        WHERE id = $1 AND client_id = $2
-        RETURNING id`,
-      [id, this.clientId, text, status ?? null],
-    );
-    if (result.rowCount === 0) {
+    if (!(await appendSimTicketNote(this.db, { id, clientId: this.clientId, text, status }))) {
       throw failure('NotFound', `simulated PSA has no ticket ${ticketId} for client "${this.clientId}"`);
     }
   }

@@ -11,6 +11,7 @@ import type {
   WorkloadCheckResult,
 } from '../../ports';
 import type { Queryable } from '../../store/pool';
+import { loadSimDevices, loadSimJob, loadSimLastJobs, submitSimJob, type SimDevice, type SimJobKind } from '../../store/simulated-vendor-store';
 import {
   cataloguePatch,
   hashInt,
@@ -40,7 +41,7 @@ export interface SimulatedRmmOptions {
   inventory?: readonly SimulatedAsset[];
 }
 
-type JobKind = 'deploy' | 'uninstall';
+type JobKind = SimJobKind;
 
 const VENDOR_DETAIL = {
   deploy: { succeeded: 'PATCH_MANAGEMENT_APPLY_PATCH_COMPLETED', failed: 'PATCH_MANAGEMENT_INSTALL_FAILED' },
@@ -54,12 +55,7 @@ function notFound(message: string): ApplicationFailure {
   return failure('NotFound', message);
 }
 
-interface AssetRow {
-  hostname: string;
-  os: OperatingSystem;
-  role: AssetRole;
-  software: string[];
-}
+type AssetRow = SimDevice;
 
 /**
  * A new month for the simulated fleet of these clients: the jobs of earlier cycles are forgotten, so
@@ -95,17 +91,7 @@ export class SimulatedRmm implements RmmPort {
       const all = hostnames ? hostnames.map((h) => this.inventory!.get(h)).filter((a) => a !== undefined) : [...this.inventory.values()];
       return all.map((a) => ({ hostname: a.hostname, os: a.os, role: a.role, software: [...a.applications] }));
     }
-    const byHost = hostnames ? 'AND a.hostname = ANY($2::text[])' : '';
-    const result = await this.db.query<AssetRow>(
-      `SELECT a.hostname, a.os, a.role,
-              COALESCE(array_agg(ap.name ORDER BY ap.name) FILTER (WHERE ap.name IS NOT NULL), '{}') AS software
-         FROM assets a LEFT JOIN asset_applications ap ON ap.asset_id = a.id
-        WHERE a.client_id = $1 ${byHost}
-        GROUP BY a.id
-        ORDER BY a.hostname`,
-      hostnames ? [this.clientId, hostnames] : [this.clientId],
-    );
-    return result.rows;
+    return loadSimDevices(this.db, this.clientId, hostnames);
   }
 
   /**
@@ -115,17 +101,10 @@ export class SimulatedRmm implements RmmPort {
   private async installedByJobs(hostnames: readonly string[]): Promise<Map<string, Map<string, boolean>>> {
     const state = new Map<string, Map<string, boolean>>();
     if (hostnames.length === 0) return state;
-    const result = await this.db.query<{ hostname: string; patch_id: string; kind: JobKind }>(
-      `SELECT DISTINCT ON (hostname, patch_id) hostname, patch_id, kind
-         FROM sim_rmm_jobs
-        WHERE client_id = $1 AND hostname = ANY($2::text[]) AND outcome = 'succeeded' AND ready_at <= now()
-        ORDER BY hostname, patch_id, ready_at DESC, created_at DESC`,
-      [this.clientId, hostnames],
-    );
-    for (const row of result.rows) {
+    for (const row of await loadSimLastJobs(this.db, this.clientId, hostnames)) {
       let perHost = state.get(row.hostname);
       if (!perHost) state.set(row.hostname, (perHost = new Map()));
-      perHost.set(row.patch_id, row.kind === 'deploy');
+      perHost.set(row.patchId, row.kind === 'deploy');
     }
     return state;
   }
@@ -162,24 +141,13 @@ export class SimulatedRmm implements RmmPort {
     const failure =
       kind === 'deploy' ? simulatedDeploymentFailure(this.simulation, request) : simulatedHostFailure(this.simulation, request.hostname);
     const jobId = stableId(`sim-${kind}-`, kind, request.key);
-    const values = [jobId, request.key, kind, this.clientId, request.hostname, request.patchId, failure ? 'failed' : 'succeeded', this.simulation.latencyMs];
-    // One statement: the insert only happens for a known host, and a second submit of the same key
-    // inserts nothing, so `runs` stays at the 1 of the first, real execution.
-    const source = this.inventory
-      ? 'SELECT 1 WHERE $9::boolean'
-      : 'SELECT 1 FROM assets WHERE client_id = $4 AND hostname = $5';
-    const params = this.inventory ? [...values, this.inventory.has(request.hostname)] : values;
-    const inserted = await this.db.query<{ job_id: string }>(
-      `INSERT INTO sim_rmm_jobs (job_id, key, kind, client_id, hostname, patch_id, outcome, ready_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, now() + ($8::integer * interval '1 millisecond')
-         FROM (${source}) AS known_host
-       ON CONFLICT (key, kind) DO NOTHING
-       RETURNING job_id`,
-      params,
+    // A second submit of the same key inserts nothing, so `runs` stays at the 1 of the first, real execution.
+    const submitted = await submitSimJob(
+      this.db,
+      { jobId, key: request.key, kind, clientId: this.clientId, hostname: request.hostname, patchId: request.patchId, outcome: failure ? 'failed' : 'succeeded', latencyMs: this.simulation.latencyMs },
+      this.inventory ? this.inventory.has(request.hostname) : undefined,
     );
-    if (inserted.rows[0]) return { jobId: inserted.rows[0].job_id };
-    const existing = await this.db.query<{ job_id: string }>('SELECT job_id FROM sim_rmm_jobs WHERE key = $1 AND kind = $2', [request.key, kind]);
-    if (existing.rows[0]) return { jobId: existing.rows[0].job_id };
+    if (submitted) return { jobId: submitted };
     throw notFound(`simulated RMM has no device "${request.hostname}" for client "${this.clientId}"`);
   }
 
@@ -193,20 +161,15 @@ export class SimulatedRmm implements RmmPort {
 
   async jobStatus(clientId: string, jobId: string): Promise<JobStatus> {
     this.checkClient(clientId);
-    const result = await this.db.query<{ kind: JobKind; hostname: string; patch_id: string; outcome: string; ready_at: Date; done: boolean }>(
-      `SELECT kind, hostname, patch_id, outcome, ready_at, ready_at <= now() AS done
-         FROM sim_rmm_jobs WHERE job_id = $1 AND client_id = $2`,
-      [jobId, this.clientId],
-    );
-    const job = result.rows[0];
+    const job = await loadSimJob(this.db, jobId, this.clientId);
     if (!job) throw notFound(`simulated RMM has no job "${jobId}" for client "${this.clientId}"`);
-    if (!job.done) return { jobId, state: 'pending', detail: `queued on ${job.hostname}: ${job.patch_id}` };
-    const finishedAt = job.ready_at.toISOString();
+    if (!job.done) return { jobId, state: 'pending', detail: `queued on ${job.hostname}: ${job.patchId}` };
+    const finishedAt = job.readyAt.toISOString();
     if (job.outcome === 'succeeded') {
-      return { jobId, state: 'succeeded', detail: `${VENDOR_DETAIL[job.kind].succeeded}: ${job.patch_id} on ${job.hostname}`, finishedAt };
+      return { jobId, state: 'succeeded', detail: `${VENDOR_DETAIL[job.kind].succeeded}: ${job.patchId} on ${job.hostname}`, finishedAt };
     }
     const code = FAILURE_CODES[hashInt(this.simulation.seed, 0, FAILURE_CODES.length - 1, 'code', jobId)];
-    return { jobId, state: 'failed', detail: `${VENDOR_DETAIL[job.kind].failed}: ${job.patch_id} on ${job.hostname} (error ${code})`, finishedAt };
+    return { jobId, state: 'failed', detail: `${VENDOR_DETAIL[job.kind].failed}: ${job.patchId} on ${job.hostname} (error ${code})`, finishedAt };
   }
 
   async rescan(clientId: string, hostname: string, patchIds: readonly string[]): Promise<RescanResult> {

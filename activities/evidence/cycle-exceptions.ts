@@ -1,5 +1,6 @@
-import { getExceptionsByIds, type ExceptionRow } from '../../activities/store/exception-store';
-import type { Queryable } from '../../activities/store/pool';
+import { loadCycleExclusions } from '../store/evidence-store';
+import { getExceptionsByIds, type ExceptionRow } from '../store/exception-store';
+import type { Queryable } from '../store/pool';
 
 export interface ExclusionEvidence {
   hostname: string;
@@ -18,15 +19,10 @@ export interface ExceptionsDoc {
 
 /** The assets the plan left out and the register entries (sign-off, approval, expiry, controls) that did it. */
 export async function loadCycleExceptions(db: Queryable, cycleId: string): Promise<ExceptionsDoc> {
-  const exclusions = await db.query(
-    `SELECT hostname, reason, exception_id FROM cycle_exclusions WHERE cycle_id = $1 ORDER BY hostname`,
-    [cycleId],
-  );
-  const excl: ExclusionEvidence[] = exclusions.rows.map((r: { hostname: string; reason: string; exception_id: string | null }) => ({
+  const excl: ExclusionEvidence[] = (await loadCycleExclusions(db, cycleId)).map((r) => ({
     hostname: r.hostname,
     reason: r.reason,
-    // planCycle joins several exceptions covering one host with commas.
-    exceptionIds: (r.exception_id ?? '').split(',').filter(Boolean),
+    exceptionIds: (r.exceptionId ?? '').split(',').filter(Boolean),
   }));
   const ids = [...new Set(excl.flatMap((e) => e.exceptionIds))];
   const exceptions: ExceptionEvidence[] = (await getExceptionsByIds(db, ids)).map((row) => ({

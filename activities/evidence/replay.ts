@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { createDataConverter } from '../../workers/codec-keys';
-import { workflowSource } from '../../workers/workflow-source';
-import { workflowIdFromFileName } from './fetch-histories';
+import { createDataConverter } from '../codec/codec-keys';
+import { workflowIdFromFileName } from './history-source';
 
 export type WorkflowCode = Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
 
@@ -24,10 +23,10 @@ export interface ReplayOutcome {
 }
 
 /**
- * Replays each history against the workflow code (by default the code this patchctl runs: the
- * pre-built bundle, else the sources), in order, reporting each one.
+ * Replays each history against the workflow code (the caller says which: workers/workflow-source.ts
+ * finds the code this patchctl runs), in order, reporting each one.
  */
-export async function replayHistories(inputs: readonly ReplayInput[], code: WorkflowCode = workflowSource()): Promise<ReplayOutcome[]> {
+export async function replayHistories(inputs: readonly ReplayInput[], code: WorkflowCode): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = [];
   let i = 0;
   const histories = inputs.map((input) => ({ workflowId: input.workflowId, history: input.history }));

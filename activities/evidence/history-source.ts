@@ -1,8 +1,21 @@
-import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createPayloadCodec } from '../../workers/codec-keys';
-import { decodeHistory } from '../../workers/payload-codec';
+import type { CycleStatus } from '../../domain/cycle-status';
 import { attributes, EventType, type HistoryJson, type WorkflowRun } from './history-json';
+
+/**
+ * Where evidence builders get workflow histories from. Declared here, implemented beside the
+ * Temporal client (workers/temporal-history-source.ts), so that a CLI command and an activity build
+ * a bundle with the same code.
+ */
+export interface HistorySource {
+  /**
+   * One run of a workflow (the current run when runId is omitted) in proto-JSON, every payload
+   * already decoded by the payload codec: the auditor's bundle is read without our keys. Throws the
+   * catalogue's NotFound when there is no such workflow.
+   */
+  fetchHistory(workflowId: string, runId?: string): Promise<HistoryJson>;
+  /** A running cycle's own status (its query); undefined when it cannot answer (closed, failed). */
+  cycleStatus(cycleWorkflowId: string): Promise<CycleStatus | undefined>;
+}
 
 /** `histories/<encoded id>.json` for the first run, `.run-N.json` for the runs after a continue-as-new. */
 export function historyFileName(workflowId: string, run: number): string {
@@ -19,13 +32,6 @@ export function workflowIdFromFileName(file: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function fetchRun(client: Client, workflowId: string, runId: string | undefined): Promise<HistoryJson> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  // The auditor's bundle is read without our keys: write it decrypted when the codec is on.
-  const codec = createPayloadCodec(process.env);
-  return JSON.parse(historyToJSON(codec ? await decodeHistory(history, codec) : history)) as HistoryJson;
 }
 
 function startedRunIds(history: HistoryJson): { runId?: string; previous?: string } {
@@ -45,19 +51,19 @@ function nextRunId(history: HistoryJson): string | undefined {
  * Every run of one workflow id, first to last: back along continuedExecutionRunId from the run we
  * were given, then forward along each WorkflowExecutionContinuedAsNew.
  */
-export async function fetchRunChain(client: Client, workflowId: string, runId?: string, onRun?: (runs: number, events: number) => void): Promise<WorkflowRun[]> {
+export async function fetchRunChain(source: HistorySource, workflowId: string, runId?: string, onRun?: (runs: number, events: number) => void): Promise<WorkflowRun[]> {
   const histories: { runId: string; history: HistoryJson }[] = [];
-  const given = await fetchRun(client, workflowId, runId);
+  const given = await source.fetchHistory(workflowId, runId);
   histories.push({ runId: runId ?? startedRunIds(given).runId ?? '', history: given });
   onRun?.(histories.length, given.events.length);
   for (let previous = startedRunIds(given).previous; previous; ) {
-    const history = await fetchRun(client, workflowId, previous);
+    const history = await source.fetchHistory(workflowId, previous);
     histories.unshift({ runId: previous, history });
     onRun?.(histories.length, history.events.length);
     previous = startedRunIds(history).previous;
   }
   for (let next = nextRunId(given); next; ) {
-    const history = await fetchRun(client, workflowId, next);
+    const history = await source.fetchHistory(workflowId, next);
     histories.push({ runId: next, history });
     onRun?.(histories.length, history.events.length);
     next = nextRunId(history);
@@ -84,7 +90,7 @@ function childrenOf(run: WorkflowRun): { workflowId: string; runId?: string }[] 
  * The cycle's runs and those of every child it started (and their children), each followed through
  * continue-as-new: together they hold every per-asset outcome of the cycle.
  */
-export async function fetchCycleHistories(client: Client, cycleWorkflowId: string, progress: (line: string) => void = () => undefined): Promise<WorkflowRun[]> {
+export async function fetchCycleHistories(source: HistorySource, cycleWorkflowId: string, progress: (line: string) => void = () => undefined): Promise<WorkflowRun[]> {
   const runs: WorkflowRun[] = [];
   const queue: { workflowId: string; runId?: string }[] = [{ workflowId: cycleWorkflowId }];
   const seen = new Set<string>();
@@ -94,7 +100,7 @@ export async function fetchCycleHistories(client: Client, cycleWorkflowId: strin
     const key = `${next.workflowId}|${next.runId ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const chain = await fetchRunChain(client, next.workflowId, next.runId);
+    const chain = await fetchRunChain(source, next.workflowId, next.runId);
     const events = chain.reduce((n, r) => n + r.history.events.length, 0);
     progress(`fetched ${next.workflowId}: ${chain.length} run${chain.length === 1 ? '' : 's'}, ${events} events`);
     runs.push(...chain);

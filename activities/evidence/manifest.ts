@@ -84,10 +84,18 @@ function unsafe(path: string): boolean {
   return isAbsolute(path) || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '' || part === '.');
 }
 
-function checkSignature(dir: string, bytes: Buffer, publicKeyPem: string | undefined, problems: BundleProblem[]): SignatureState {
+export interface VerifyOptions {
+  /**
+   * Accept a bundle without manifest.sig on its hashes alone: they prove the files match the
+   * manifest, not who wrote it. A signature that is present is still checked.
+   */
+  allowUnsigned?: boolean;
+}
+
+function checkSignature(dir: string, bytes: Buffer, publicKeyPem: string | undefined, problems: BundleProblem[], options: VerifyOptions): SignatureState {
   const sigFile = join(dir, SIGNATURE);
   if (!existsSync(sigFile)) {
-    problems.push({ path: SIGNATURE, problem: 'missing: the bundle is not signed' });
+    if (!options.allowUnsigned) problems.push({ path: SIGNATURE, problem: 'missing: the bundle is not signed' });
     return 'missing';
   }
   if (!publicKeyPem) {
@@ -110,7 +118,7 @@ function checkSignature(dir: string, bytes: Buffer, publicKeyPem: string | undef
  * Recomputes every hash and checks the signature. Every problem is named: changed, missing and extra
  * files, a bad manifest, a missing or forged signature. ok only when there is none.
  */
-export function verifyBundle(dir: string, publicKeyPem: string | undefined): BundleVerification {
+export function verifyBundle(dir: string, publicKeyPem: string | undefined, options: VerifyOptions = {}): BundleVerification {
   const problems: BundleProblem[] = [];
   const manifestFile = join(dir, MANIFEST);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
@@ -125,7 +133,7 @@ export function verifyBundle(dir: string, publicKeyPem: string | undefined): Bun
     const parsed = manifestSchema.safeParse(JSON.parse(bytes.toString('utf8')));
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return { ok: false, files: 0, signature: checkSignature(dir, bytes, publicKeyPem, problems), problems: [{ path: MANIFEST, problem: `not a valid manifest: ${issues}` }, ...problems] };
+      return { ok: false, files: 0, signature: checkSignature(dir, bytes, publicKeyPem, problems, options), problems: [{ path: MANIFEST, problem: `not a valid manifest: ${issues}` }, ...problems] };
     }
     manifest = parsed.data;
   } catch (error) {
@@ -153,6 +161,6 @@ export function verifyBundle(dir: string, publicKeyPem: string | undefined): Bun
   for (const path of bundleFiles(dir)) {
     if (!listed.has(path)) problems.push({ path, problem: 'not listed in the manifest (added after export)' });
   }
-  const signature = checkSignature(dir, bytes, publicKeyPem, problems);
+  const signature = checkSignature(dir, bytes, publicKeyPem, problems, options);
   return { ok: problems.length === 0, manifest, files: manifest.files.length, signature, problems };
 }

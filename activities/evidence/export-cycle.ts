@@ -1,22 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import type { Queryable } from '../../activities/store/pool';
-import type { CycleStatus, DecisionRecord, RingProgress } from '../../domain/cycle-status';
-import type { PatchCycleResult } from '../../workflows/patch-cycle';
-import { cycleStatusQuery } from '../../workflows/messages';
+import type { CycleOutcome, DecisionRecord, RingProgress } from '../../domain/cycle-status';
+import { loadCycleRecord, loadPlanRows } from '../store/evidence-store';
+import type { Queryable } from '../store/pool';
 import { toCsv } from './csv';
 import { loadCycleExceptions } from './cycle-exceptions';
 import { cycleSummaryMarkdown } from './cycle-summary';
 import { buildDecisions, messageEvents } from './decisions';
-import { fetchCycleHistories } from './fetch-histories';
 import { attributes, completedActivities, EventType, firstPayload, payloadReader, type PayloadReader, type WorkflowRun } from './history-json';
+import { fetchCycleHistories, type HistorySource } from './history-source';
 import { writeManifest, type Manifest } from './manifest';
-import { buildTimeline, loadPlanRows, TIMELINE_ACTIVITIES, TIMELINE_CSV_HEADERS, timelineCsvRows } from './timeline';
+import { buildTimeline, TIMELINE_ACTIVITIES, TIMELINE_CSV_HEADERS, timelineCsvRows } from './timeline';
 
 export interface CycleExportOptions {
-  client: Client;
+  histories: HistorySource;
   db: Queryable;
   /** Workflow id of the cycle (`cycle/<client>/<name>`). */
   cycleId: string;
@@ -52,20 +50,23 @@ function writeText(dir: string, path: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** The part of the cycle workflow's result the bundle reads (the rest is in the histories). */
+interface CycleResultRecord {
+  status: CycleOutcome;
+  rings: RingProgress[];
+  decisions: DecisionRecord[];
+}
+
 /** The cycle's own record of rings and decisions: its result once closed, else its live status. */
-async function cycleRecord(client: Client, cycleId: string, parentRuns: readonly WorkflowRun[], read: PayloadReader): Promise<{ rings: RingProgress[]; decisions?: DecisionRecord[]; status?: string }> {
+async function cycleRecord(source: HistorySource, cycleId: string, parentRuns: readonly WorkflowRun[], read: PayloadReader): Promise<{ rings: RingProgress[]; decisions?: DecisionRecord[]; status?: string }> {
   const last = parentRuns[parentRuns.length - 1]?.history.events.at(-1);
   if (last?.eventType === EventType.completed) {
-    const result = (await read(firstPayload(attributes<{ result?: unknown }>(last).result))) as PatchCycleResult;
+    const result = (await read(firstPayload(attributes<{ result?: unknown }>(last).result))) as CycleResultRecord;
     return { rings: result.rings, decisions: result.decisions, status: result.status };
   }
-  try {
-    const status: CycleStatus = await client.workflow.getHandle(cycleId).query(cycleStatusQuery);
-    return { rings: status.rings, decisions: status.decisions, status: status.phase };
-  } catch {
-    // Failed or terminated: the decisions are rebuilt from the messages in history.
-    return { rings: [] };
-  }
+  const status = await source.cycleStatus(cycleId);
+  // Failed or terminated: the decisions are rebuilt from the messages in history.
+  return status ? { rings: status.rings, decisions: status.decisions, status: status.phase } : { rings: [] };
 }
 
 /**
@@ -73,12 +74,12 @@ async function cycleRecord(client: Client, cycleId: string, parentRuns: readonly
  * timeline, decisions, exceptions, a summary and the (signed) manifest.
  */
 export async function exportCycleEvidence(options: CycleExportOptions): Promise<CycleExportResult> {
-  const { client, db, cycleId, dir } = options;
+  const { histories, db, cycleId, dir } = options;
   const progress = options.progress ?? (() => undefined);
-  const read = payloadReader(client.options.loadedDataConverter.payloadCodecs, client.options.loadedDataConverter.payloadConverter);
-  await client.workflow.getHandle(cycleId).describe();
+  // The source hands histories over decoded: what is left is the payload converter's JSON.
+  const read = payloadReader();
 
-  const runs = await fetchCycleHistories(client, cycleId, progress);
+  const runs = await fetchCycleHistories(histories, cycleId, progress);
   for (const run of runs) writeJson(dir, run.file, run.history);
   const events = runs.reduce((n, r) => n + r.history.events.length, 0);
   progress(`wrote ${runs.length} histories (${events} events)`);
@@ -90,17 +91,13 @@ export async function exportCycleEvidence(options: CycleExportOptions): Promise<
   progress(`wrote the timeline: ${timeline.length} asset × patch entries`);
 
   const parentRuns = runs.filter((r) => r.workflowId === cycleId);
-  const record = await cycleRecord(client, cycleId, parentRuns, read);
+  const record = await cycleRecord(histories, cycleId, parentRuns, read);
   const decisions = buildDecisions(cycleId, record.decisions, await messageEvents(parentRuns, read), parentRuns);
   writeJson(dir, 'decisions.json', decisions);
   const exceptions = await loadCycleExceptions(db, cycleId);
   writeJson(dir, 'exceptions.json', exceptions);
 
-  const { rows } = await db.query(
-    `SELECT client_id AS "clientId", requested_by AS "requestedBy", status, status_reason AS "statusReason", planned_at AS "plannedAt", ended_at AS "endedAt" FROM cycles WHERE id = $1`,
-    [cycleId],
-  );
-  const row = rows[0] as { clientId: string; requestedBy: string; status: string; statusReason: string | null; plannedAt: Date; endedAt: Date | null } | undefined;
+  const row = await loadCycleRecord(db, cycleId);
   const createdAt = (options.now?.() ?? new Date()).toISOString();
   writeText(
     dir,

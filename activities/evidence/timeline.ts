@@ -1,6 +1,7 @@
-import type { Queryable } from '../../activities/store/pool';
 import type { AssetResult, JobPollResult, SnapshotBatchResult, VerifyBatchResult, VerifyRollbackResult } from '../../domain/batch';
+import type { PlanRow } from '../store/evidence-store';
 import type { CompletedActivity } from './history-json';
+
 
 // Per asset and patch: detected → planned → snapshot → deployed → verified | failed → rolled back, each
 // step pointing at the history event (workflow id + event id) or the table it came from.
@@ -31,33 +32,6 @@ export interface TimelineEntry {
   assetClass: string;
   slaDeadline: string;
   steps: TimelineStep[];
-}
-
-export interface PlanRow {
-  assetId: string;
-  hostname: string;
-  ring: string;
-  batchIndex: number;
-  assetClass: string;
-  slaDeadline: Date;
-  snapshotRequired: boolean;
-  patchId: string;
-  detectedAt: Date | null;
-}
-
-/** The plan of a cycle, one row per (asset, patch), with when the patch was first detected missing. */
-export async function loadPlanRows(db: Queryable, cycleId: string): Promise<PlanRow[]> {
-  const { rows } = await db.query(
-    `SELECT ca.asset_id::text AS "assetId", ca.hostname, ca.ring, ca.batch_index AS "batchIndex", ca.asset_class AS "assetClass",
-            ca.sla_deadline AS "slaDeadline", ca.snapshot_required AS "snapshotRequired", p.patch_id AS "patchId", s.detected_at AS "detectedAt"
-       FROM cycle_assets ca
-       CROSS JOIN LATERAL unnest(ca.patch_ids) AS p(patch_id)
-       LEFT JOIN asset_patch_state s ON s.asset_id = ca.asset_id AND s.patch_id = p.patch_id
-      WHERE ca.cycle_id = $1
-      ORDER BY array_position(ARRAY['canary','pilot','production'], ca.ring), ca.batch_index, ca.hostname, p.patch_id`,
-    [cycleId],
-  );
-  return rows as PlanRow[];
 }
 
 interface BatchInput {
