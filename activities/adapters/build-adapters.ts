@@ -25,7 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
-import { WORKLOAD_CHECKS } from '../../config/policy-schema';
+import { vendorUrlProblem, WORKLOAD_CHECKS } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
 import type { ClientAdapters, PsaPort, RmmPort, SnapshotPort } from '../ports';
 import type { Queryable } from '../store/pool';
@@ -56,7 +56,8 @@ function required(env: AdapterEnv, name: string, why: string): string {
 
 function url(env: AdapterEnv, name: string, why: string): string {
   const value = required(env, name, why);
-  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new AdapterConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  const problem = vendorUrlProblem(value);
+  if (problem) throw new AdapterConfigError(`${name}: ${problem}`);
   return value.replace(/\/+$/, '');
 }
 
