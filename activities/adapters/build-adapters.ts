@@ -8,6 +8,12 @@
  *     TACTICAL_RMM_CLIENT_NAMES            optional JSON {"<client id>": "<client name in Tactical>"};
  *                                          default: the client's `name` from policy
  *     TACTICAL_RMM_WORKLOAD_COMMANDS_FILE  optional JSON {"<check>": {"shell", "cmd", "timeout"}}
+ *   NinjaOne (adapters.rmm: ninjaone; URL and organization in the client's adapters.ninjaone)
+ *     NINJAONE_CLIENT_ID                   API client id (client-credentials application)
+ *     NINJAONE_CLIENT_SECRET_FILE          file holding its secret (or NINJAONE_CLIENT_SECRET)
+ *   Datto RMM (adapters.rmm: datto-rmm; URL, site and components in adapters.datto-rmm)
+ *     DATTO_RMM_API_KEY                    API key of the API user
+ *     DATTO_RMM_API_SECRET_FILE            file holding the API secret key (or DATTO_RMM_API_SECRET)
  *   ConnectWise PSA (adapters.psa: connectwise)
  *     CONNECTWISE_URL                      e.g. https://na.myconnectwise.net/v4_6_release/apis/3.0
  *     CONNECTWISE_COMPANY                  login company id
@@ -17,6 +23,12 @@
  *     CONNECTWISE_COMPANY_IDS              JSON {"<client id>": <ConnectWise company record id>}
  *     CONNECTWISE_BOARD                    optional service board name
  *     CONNECTWISE_CLOSED_STATUS            optional, default ">Closed"
+ *   HaloPSA (adapters.psa: halopsa; URL, tenant and Halo client in adapters.halopsa)
+ *     HALOPSA_CLIENT_ID                    API application client id (client credentials, scope all)
+ *     HALOPSA_CLIENT_SECRET_FILE           file holding its secret (or HALOPSA_CLIENT_SECRET)
+ *   Microsoft Graph (adapters.identity: microsoft-graph; tenant in adapters.microsoft-graph)
+ *     GRAPH_CLIENT_ID                      the MSP's multi-tenant app registration (consented in each client tenant)
+ *     GRAPH_CLIENT_SECRET_FILE             file holding its client secret (or GRAPH_CLIENT_SECRET)
  *   Proxmox VE (adapters.snapshot: proxmox)
  *     PROXMOX_URL                          e.g. https://pve1.example:8006/api2/json
  *     PROXMOX_TOKEN_FILE                   file holding USER@REALM!TOKENID=SECRET (or PROXMOX_TOKEN)
@@ -32,6 +44,7 @@ import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
 import { SimulatedPsa } from './psa/simulated';
 import { SimulatedRmm } from './rmm/simulated';
+import { NinjaOneRmm } from './rmm/ninjaone';
 import { TacticalRmm } from './rmm/tactical-rmm';
 import { ProxmoxSnapshots } from './snapshot/proxmox';
 import { SimulatedSnapshots } from './snapshot/simulated';
@@ -115,6 +128,26 @@ function tacticalRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
   });
 }
 
+/** The client's settings block for a vendor; the policy schema already requires it when the vendor is chosen. */
+function settingsOf<K extends 'ninjaone' | 'datto-rmm' | 'halopsa' | 'microsoft-graph'>(client: ClientPolicy, vendor: K): NonNullable<ClientPolicy['adapters'][K]> {
+  const settings = client.adapters[vendor];
+  if (!settings) throw new AdapterConfigError(`client "${client.id}": adapters.${vendor} settings are missing (see patchctl.example.yaml)`);
+  return settings as NonNullable<ClientPolicy['adapters'][K]>;
+}
+
+function ninjaOne(env: AdapterEnv, client: ClientPolicy): RmmPort {
+  const why = `for client "${client.id}" (adapters.rmm: ninjaone)`;
+  const settings = settingsOf(client, 'ninjaone');
+  return new NinjaOneRmm({
+    baseUrl: settings.url,
+    tokenPath: settings.tokenPath,
+    clientId: required(env, 'NINJAONE_CLIENT_ID', why),
+    clientSecret: secret(env, 'NINJAONE_CLIENT_SECRET', why),
+    patchctlClientId: client.id,
+    organizationId: settings.organizationId,
+  });
+}
+
 function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
   const why = `for client "${client.id}" (adapters.psa: connectwise)`;
   const companyIds = parseJson(
@@ -161,7 +194,8 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       rmm = tacticalRmm(env, client);
       break;
     case 'ninjaone':
-      throw new AdapterConfigError(`client "${client.id}": adapters.rmm "ninjaone" is not implemented yet; use tactical-rmm or simulated`);
+      rmm = ninjaOne(env, client);
+      break;
   }
   const psa: PsaPort = client.adapters.psa === 'connectwise' ? connectWise(env, client) : new SimulatedPsa(base);
   const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
