@@ -148,6 +148,11 @@ export const adapterSettingsSchemas = {
       uninstallComponentUid: z.string().min(1).optional(),
       /** Component variable that receives the KB list. */
       patchVariable: z.string().min(1).default('KBList'),
+      /**
+       * Datto's API lists no patches per device, only each device's patch status; a device with
+       * approved pending patches is reported as one "approved by policy" patch of this severity.
+       */
+      policyPatchSeverity: z.enum(SEVERITIES).default('high'),
     })
     .strict(),
   halopsa: z

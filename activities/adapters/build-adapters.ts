@@ -44,6 +44,7 @@ import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
 import { SimulatedPsa } from './psa/simulated';
 import { SimulatedRmm } from './rmm/simulated';
+import { DattoRmm } from './rmm/datto-rmm';
 import { NinjaOneRmm } from './rmm/ninjaone';
 import { TacticalRmm } from './rmm/tactical-rmm';
 import { ProxmoxSnapshots } from './snapshot/proxmox';
@@ -148,6 +149,22 @@ function ninjaOne(env: AdapterEnv, client: ClientPolicy): RmmPort {
   });
 }
 
+function dattoRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
+  const why = `for client "${client.id}" (adapters.rmm: datto-rmm)`;
+  const settings = settingsOf(client, 'datto-rmm');
+  return new DattoRmm({
+    baseUrl: settings.url,
+    apiKey: required(env, 'DATTO_RMM_API_KEY', why),
+    apiSecret: secret(env, 'DATTO_RMM_API_SECRET', why),
+    patchctlClientId: client.id,
+    siteUid: settings.siteUid,
+    patchComponentUid: settings.patchComponentUid,
+    uninstallComponentUid: settings.uninstallComponentUid,
+    patchVariable: settings.patchVariable,
+    policyPatchSeverity: settings.policyPatchSeverity,
+  });
+}
+
 function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
   const why = `for client "${client.id}" (adapters.psa: connectwise)`;
   const companyIds = parseJson(
@@ -195,6 +212,9 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       break;
     case 'ninjaone':
       rmm = ninjaOne(env, client);
+      break;
+    case 'datto-rmm':
+      rmm = dattoRmm(env, client);
       break;
   }
   const psa: PsaPort = client.adapters.psa === 'connectwise' ? connectWise(env, client) : new SimulatedPsa(base);
