@@ -159,6 +159,8 @@ export const adapterSettingsSchemas = {
     .object({
       /** Resource server, e.g. https://msp.halopsa.com */
       url: vendorUrl,
+      /** Authorisation server; by default the one the instance names at /api/authinfo. */
+      authUrl: vendorUrl.optional(),
       /** Hosted (cloud) Halo instances name their tenant at the token endpoint. */
       tenant: z.string().min(1).optional(),
       /** The client's record id in Halo. */

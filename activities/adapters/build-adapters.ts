@@ -42,6 +42,7 @@ import { formatProblems, problemsFromZod } from '../../config/problems';
 import type { ClientAdapters, PsaPort, RmmPort, SnapshotPort } from '../ports';
 import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
+import { HaloPsa } from './psa/halopsa';
 import { SimulatedPsa } from './psa/simulated';
 import { SimulatedRmm } from './rmm/simulated';
 import { DattoRmm } from './rmm/datto-rmm';
@@ -188,6 +189,25 @@ function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
   });
 }
 
+function haloPsa(env: AdapterEnv, client: ClientPolicy, db: Queryable): PsaPort {
+  const why = `for client "${client.id}" (adapters.psa: halopsa)`;
+  const settings = settingsOf(client, 'halopsa');
+  return new HaloPsa({
+    baseUrl: settings.url,
+    authUrl: settings.authUrl,
+    tenant: settings.tenant,
+    clientId: required(env, 'HALOPSA_CLIENT_ID', why),
+    clientSecret: secret(env, 'HALOPSA_CLIENT_SECRET', why),
+    patchctlClientId: client.id,
+    haloClientId: settings.clientId,
+    siteId: settings.siteId,
+    ticketTypeId: settings.ticketTypeId,
+    priorityIds: settings.priorityIds,
+    closedStatusId: settings.closedStatusId,
+    db,
+  });
+}
+
 function proxmox(env: AdapterEnv, client: ClientPolicy): SnapshotPort {
   const why = `for client "${client.id}" (adapters.snapshot: proxmox)`;
   required(env, 'PROXMOX_GUESTS_FILE', why);
@@ -217,7 +237,18 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       rmm = dattoRmm(env, client);
       break;
   }
-  const psa: PsaPort = client.adapters.psa === 'connectwise' ? connectWise(env, client) : new SimulatedPsa(base);
+  let psa: PsaPort;
+  switch (client.adapters.psa) {
+    case 'simulated':
+      psa = new SimulatedPsa(base);
+      break;
+    case 'connectwise':
+      psa = connectWise(env, client);
+      break;
+    case 'halopsa':
+      psa = haloPsa(env, client, db);
+      break;
+  }
   const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
   return { rmm, psa, snapshot };
 }

@@ -149,12 +149,12 @@ export function createHttpJson(options: HttpJsonOptions): HttpJson {
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
+      // Token and budget failures carry their own meaning (a refused login, a bad auth server): not wrapped.
+      const auth = options.auth ? await options.auth.headers() : {};
+      await options.beforeRequest?.(method);
       try {
-        await options.beforeRequest?.(method);
-        const auth = options.auth ? await options.auth.headers() : {};
         response = await fetch(url, { method, headers: { ...headers, ...auth }, body, redirect: 'manual', signal: AbortSignal.timeout(callTimeoutMs) });
       } catch (error) {
-        if (error instanceof ApplicationFailure) throw error;
         const cause = error instanceof Error ? error : new Error(String(error));
         const reason = cause.name === 'TimeoutError' ? `no answer within ${callTimeoutMs} ms` : cause.message;
         throw new VendorHttpError(vendor, undefined, `${what} failed: ${reason}`, true, undefined, cause);
