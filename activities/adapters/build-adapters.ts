@@ -39,7 +39,8 @@ import { z } from 'zod';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
 import { vendorUrlProblem, WORKLOAD_CHECKS } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
-import type { ClientAdapters, PsaPort, RmmPort, SnapshotPort } from '../ports';
+import type { ClientAdapters, IdentityPort, PsaPort, RmmPort, SnapshotPort } from '../ports';
+import { MicrosoftGraphIdentity } from './identity/microsoft-graph';
 import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
 import { HaloPsa } from './psa/halopsa';
@@ -208,6 +209,19 @@ function haloPsa(env: AdapterEnv, client: ClientPolicy, db: Queryable): PsaPort 
   });
 }
 
+function microsoftGraph(env: AdapterEnv, client: ClientPolicy): IdentityPort {
+  const why = `for client "${client.id}" (adapters.identity: microsoft-graph)`;
+  const settings = settingsOf(client, 'microsoft-graph');
+  return new MicrosoftGraphIdentity({
+    patchctlClientId: client.id,
+    tenantId: settings.tenantId,
+    authorityHost: settings.authorityHost,
+    graphUrl: settings.graphUrl,
+    clientId: required(env, 'GRAPH_CLIENT_ID', why),
+    clientSecret: secret(env, 'GRAPH_CLIENT_SECRET', why),
+  });
+}
+
 function proxmox(env: AdapterEnv, client: ClientPolicy): SnapshotPort {
   const why = `for client "${client.id}" (adapters.snapshot: proxmox)`;
   required(env, 'PROXMOX_GUESTS_FILE', why);
@@ -250,7 +264,8 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       break;
   }
   const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
-  return { rmm, psa, snapshot };
+  const identity = client.adapters.identity === 'microsoft-graph' ? microsoftGraph(env, client) : undefined;
+  return { rmm, psa, snapshot, ...(identity ? { identity } : {}) };
 }
 
 /**

@@ -94,6 +94,11 @@ function vendorMessage(body: string): string {
       for (const field of ['message', 'detail', 'error_description', 'errors', 'error']) {
         const value = record[field];
         if (typeof value === 'string') return value;
+        // Graph: { error: { code, message } }
+        if (value && typeof value === 'object' && typeof (value as Record<string, unknown>).message === 'string') {
+          const nested = value as Record<string, unknown>;
+          return typeof nested.code === 'string' ? `${nested.code}: ${String(nested.message)}` : String(nested.message);
+        }
       }
     }
   } catch {

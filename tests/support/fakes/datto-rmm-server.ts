@@ -46,7 +46,7 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
   const jobs: FakeDattoJob[] = [];
   const components = new Set<string>();
   const failingDevices = new Set<string>();
-  let self: FakeDattoRmm | undefined;
+  const ref: { self?: FakeDattoRmm } = {};
 
   const finish = (job: FakeDattoJob) => {
     job.status = 'completed';
@@ -79,7 +79,7 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
       const rows = devices.filter((d) => d.siteUid === siteDevices[1]);
       const slice = rows.slice(page * max, (page + 1) * max);
       const more = (page + 1) * max < rows.length;
-      const origin = self?.pageOrigin ?? self?.url;
+      const origin = ref.self?.pageOrigin ?? ref.self?.url;
       return {
         status: 200,
         body: {
@@ -128,6 +128,6 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
   };
 
   const server = await startFakeServer(handle);
-  self = Object.assign(server, { tokens, devices, jobs, components, failingDevices, pageOrigin: undefined as string | undefined });
-  return self;
+  ref.self = Object.assign(server, { tokens, devices, jobs, components, failingDevices, pageOrigin: undefined as string | undefined });
+  return ref.self;
 }

@@ -42,10 +42,10 @@ export async function startFakeHaloPsa(credentials: { clientId: string; clientSe
   let loseNext = false;
   let nextTicket = 5000;
   let nextAction = 1;
-  let self: FakeHaloPsa | undefined;
+  const ref: { self?: FakeHaloPsa } = {};
 
   const handle = (req: FakeRequest): FakeResponse => {
-    if (req.method === 'GET' && req.path === '/api/authinfo') return { status: 200, body: { auth_url: self?.authUrl ?? `${self!.url}/auth`, auth_type: 0 } };
+    if (req.method === 'GET' && req.path === '/api/authinfo') return { status: 200, body: { auth_url: ref.self?.authUrl ?? `${ref.self!.url}/auth`, auth_type: 0 } };
     if (req.method === 'POST' && req.path === '/auth/token') {
       if (credentials.tenant && req.query.get('tenant') !== credentials.tenant) return { status: 400, body: { error: 'invalid_request', error_description: 'tenant is required' } };
       const form = parseForm(req.body);
@@ -103,7 +103,7 @@ export async function startFakeHaloPsa(credentials: { clientId: string; clientSe
   };
 
   const server = await startFakeServer(handle);
-  self = Object.assign(server, {
+  ref.self = Object.assign(server, {
     tokens,
     tickets,
     actions,
@@ -112,5 +112,5 @@ export async function startFakeHaloPsa(credentials: { clientId: string; clientSe
     },
     authUrl: undefined as string | undefined,
   });
-  return self;
+  return ref.self;
 }

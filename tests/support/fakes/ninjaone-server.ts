@@ -101,7 +101,7 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
   let nextActivity = 1000;
   let nextCursor = 1;
   let nextInstall = 1;
-  let self: FakeNinjaOne | undefined;
+  const ref: { self?: FakeNinjaOne } = {};
   const nowSec = () => Math.floor(Date.now() / 1000);
 
   const activity = (deviceId: number, statusCode: string, message: string) =>
@@ -207,7 +207,7 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
       const kind = patchAction[2] as 'os' | 'software';
       if (patchAction[3] === 'apply') {
         applies.push({ deviceId: device.id, kind, installed: [] });
-        if (!pending.has(device.id)) pending.set(device.id, { kind, readsLeft: self?.applyLagReads ?? 1 });
+        if (!pending.has(device.id)) pending.set(device.id, { kind, readsLeft: ref.self?.applyLagReads ?? 1 });
       }
       return { status: 204 };
     }
@@ -228,6 +228,6 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
   };
 
   const server = await startFakeServer(handle);
-  self = Object.assign(server, { tokens, devices, osPatches, softwarePatches, installs, activities, failingKbs, applies, applyLagReads: 1 });
-  return self;
+  ref.self = Object.assign(server, { tokens, devices, osPatches, softwarePatches, installs, activities, failingKbs, applies, applyLagReads: 1 });
+  return ref.self;
 }
