@@ -39,6 +39,7 @@ import { z } from 'zod';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
 import { vendorUrlProblem, WORKLOAD_CHECKS } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
+import { failure } from '../../domain/failure-catalog';
 import type { ClientAdapters, IdentityPort, PsaPort, RmmPort, SnapshotPort } from '../ports';
 import { MicrosoftGraphIdentity } from './identity/microsoft-graph';
 import type { Queryable } from '../store/pool';
@@ -62,6 +63,14 @@ export interface BuildAdaptersOptions {
   db: Queryable;
   policy: PatchPolicy;
   env: AdapterEnv;
+  /**
+   * `fail` (default, production): a client whose vendor credentials are missing stops the worker at
+   * start. `refuse-calls` (the dev stack, where the example policy names vendor clients nobody has
+   * credentials for): that client's adapters refuse every call with the same message.
+   */
+  unconfiguredVendors?: 'fail' | 'refuse-calls';
+  /** Told once per client whose adapters refuse calls. */
+  warn?: (message: string) => void;
 }
 
 function required(env: AdapterEnv, name: string, why: string): string {
@@ -272,9 +281,27 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
  * Builds every client's adapters up front, so a missing credential stops the worker at start-up
  * rather than failing the first activity of a cycle hours later. Returns a lookup by client id.
  */
+/** Adapters whose every method refuses with the configuration problem (non-retryable). */
+function refusingAdapters(message: string): ClientAdapters {
+  const refuse = (): never => {
+    throw failure('VendorRejected', message);
+  };
+  const port = new Proxy({}, { get: () => async () => refuse() });
+  return { rmm: port as RmmPort, psa: port as PsaPort, snapshot: port as SnapshotPort, identity: port as IdentityPort };
+}
+
 export function buildClientAdapters(options: BuildAdaptersOptions): (clientId: string) => ClientAdapters {
   const byClient = new Map<string, ClientAdapters>();
-  for (const client of options.policy.clients) byClient.set(client.id, buildFor(options, client));
+  for (const client of options.policy.clients) {
+    try {
+      byClient.set(client.id, buildFor(options, client));
+    } catch (error) {
+      if (options.unconfiguredVendors !== 'refuse-calls' || !(error instanceof AdapterConfigError)) throw error;
+      const message = `client "${client.id}": its vendor adapters are not configured (${error.message})`;
+      options.warn?.(message);
+      byClient.set(client.id, refusingAdapters(message));
+    }
+  }
   return (clientId) => {
     const adapters = byClient.get(clientId);
     if (!adapters) throw new AdapterConfigError(`no client "${clientId}" in policy; known: ${[...byClient.keys()].join(', ')}`);

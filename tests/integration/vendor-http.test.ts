@@ -99,3 +99,30 @@ describe('vendor HTTP', () => {
     ).toThrow(/TACTICAL_RMM_URL: .*must use https:\/\//);
   });
 });
+
+describe('clients whose vendor is not configured on this machine', () => {
+  const vendorClient = clientSchema.parse({
+    id: 'harbor-pediatrics',
+    name: 'Harbor Pediatrics',
+    timezone: 'America/Chicago',
+    owner: 'owner@harbor.example',
+    maintenanceWindows: [{ days: ['sat'], start: '22:00', duration: '6h' }],
+    adapters: { rmm: 'datto-rmm', 'datto-rmm': { url: 'https://pinotage-api.centrastage.net', siteUid: 's1', patchComponentUid: 'c1' } },
+  });
+  const policy = { clients: [vendorClient] } as unknown as Parameters<typeof buildClientAdapters>[0]['policy'];
+
+  it('stop the worker at start by default, naming the variable', () => {
+    expect(() => buildClientAdapters({ db: {} as never, policy, env: {} })).toThrow(/DATTO_RMM_API_KEY is not set; it is required for client "harbor-pediatrics"/);
+  });
+
+  it('in the dev stack, refuse each call for good with the same message instead, and say so once', async () => {
+    const warnings: string[] = [];
+    const lookup = buildClientAdapters({ db: {} as never, policy, env: {}, unconfiguredVendors: 'refuse-calls', warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/client "harbor-pediatrics": its vendor adapters are not configured \(DATTO_RMM_API_KEY is not set/)]);
+    await expect(lookup('harbor-pediatrics').rmm.listDevices('harbor-pediatrics')).rejects.toMatchObject({
+      type: 'VendorRejected',
+      nonRetryable: true,
+      message: expect.stringMatching(/DATTO_RMM_API_KEY is not set/),
+    });
+  });
+});
