@@ -121,7 +121,8 @@ export function vendorUrlProblem(value: string): string | undefined {
 
 const vendorUrl = z.string().superRefine((value, ctx) => {
   const problem = vendorUrlProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  // The problem list appends ", got <value>" itself.
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.startsWith(`${value} `) ? problem.slice(value.length + 1) : problem });
 });
 
 /** Non-secret, per-client vendor settings; credentials stay in the environment (build-adapters.ts). */
