@@ -168,10 +168,16 @@ describe('request budget', () => {
     await budget.take('GET');
     // The first read was at t=0: the 601st may go at t=60 s.
     expect(waited).toEqual([30_000]);
+  });
+
+  it('holds writes to their own, smaller budget', async () => {
+    let t = 0;
+    const waited: number[] = [];
+    const budget = createRequestBudget({ reads: 600, writes: 100, windowMs: 60_000, now: () => t, sleep: async (ms) => { waited.push(ms); t += ms; } });
     for (let i = 0; i < 100; i++) await budget.take('PUT');
-    expect(waited.length).toBeGreaterThan(1);
-    const start = t;
+    await budget.take('GET'); // reads are not held up by the write budget
+    expect(waited).toEqual([]);
     await budget.take('POST');
-    expect(t - start).toBeGreaterThan(0);
+    expect(waited).toEqual([60_000]);
   });
 });
