@@ -101,9 +101,42 @@ export interface MailerPort {
   send(message: MailMessage): Promise<void>;
 }
 
+/** A directory account, as credential-alert triage needs to see it. */
+export interface IdentityUser {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  accountEnabled: boolean;
+  /** Synced from on-premises AD: its password is changed there, not in the cloud directory. */
+  onPremisesSynced: boolean;
+}
+
+export interface RiskyUser {
+  id: string;
+  userPrincipalName: string;
+  riskLevel: string;
+  riskState: string;
+  riskDetail?: string;
+  riskLastUpdatedAt?: string;
+}
+
+/** The client's identity provider (Microsoft Entra ID through Graph). Every call is safe to repeat. */
+export interface IdentityPort {
+  /** By object id or user principal name; undefined when there is no such user. */
+  lookupUser(clientId: string, user: string): Promise<IdentityUser | undefined>;
+  /** Invalidates refresh tokens and session cookies, so every device must sign in again. */
+  revokeSignInSessions(clientId: string, userId: string): Promise<void>;
+  /** The user must choose a new password at the next sign-in. */
+  forcePasswordChange(clientId: string, userId: string): Promise<void>;
+  /** Users Identity Protection currently considers at risk. */
+  listRiskyUsers(clientId: string): Promise<RiskyUser[]>;
+}
+
 /** The adapters in use for one client, as its policy entry selects them. */
 export interface ClientAdapters {
   rmm: RmmPort;
   psa: PsaPort;
   snapshot: SnapshotPort;
+  /** Only for clients whose policy names an identity adapter (adapters.identity). */
+  identity?: IdentityPort;
 }

@@ -142,10 +142,129 @@ export const maintenanceWindowSchema = z
 export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
 
 export const ADAPTER_KINDS = {
-  rmm: ['simulated', 'tactical-rmm', 'ninjaone'],
-  psa: ['simulated', 'connectwise'],
+  rmm: ['simulated', 'tactical-rmm', 'ninjaone', 'datto-rmm'],
+  psa: ['simulated', 'connectwise', 'halopsa'],
   snapshot: ['simulated', 'proxmox'],
+  identity: ['none', 'microsoft-graph'],
 } as const;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * Why a vendor URL is unfit, or undefined when it is fine. A vendor key sent over http:// can be read
+ * by anyone on the path, so https:// is required; loopback is the exception (local fakes, a tunnel).
+ */
+export function vendorUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be an https:// URL like https://eu.ninjarmm.com, got "${value}"`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol !== 'http:') return `must be an https:// URL like https://eu.ninjarmm.com, got "${value}"`;
+  if (isLoopback(url.hostname)) return undefined;
+  return `${value} must use https:// (http:// is allowed only for loopback, because credentials would cross the network in clear text); write https://${value.slice('http://'.length)}`;
+}
+
+const vendorUrl = z.string().superRefine((value, ctx) => {
+  const problem = vendorUrlProblem(value);
+  // The problem list appends ", got <value>" itself.
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.startsWith(`${value} `) ? problem.slice(value.length + 1) : problem });
+});
+
+/** Non-secret, per-client vendor settings; credentials stay in the environment (build-adapters.ts). */
+export const adapterSettingsSchemas = {
+  ninjaone: z
+    .object({
+      /** Regional instance: https://{app|eu|oc|ca|us2}.ninjarmm.com */
+      url: vendorUrl,
+      /** The client's organization in NinjaOne. */
+      organizationId: z.number().int().min(1),
+      /** Open-source clients disagree (`/ws/oauth/token` vs `/oauth/token`); the documented one is the default. */
+      tokenPath: z.string().regex(/^\//, 'must be a path starting with /').default('/ws/oauth/token'),
+    })
+    .strict(),
+  'datto-rmm': z
+    .object({
+      /** Platform API root, e.g. https://pinotage-api.centrastage.net */
+      url: vendorUrl,
+      /** The client's site in Datto RMM. */
+      siteUid: z.string().min(1),
+      /** The patch component run as a quick job (e.g. a "Windows Update - install KB" component). */
+      patchComponentUid: z.string().min(1),
+      /** Component that removes a KB, for rollback; rollback by uninstall is refused without it. */
+      uninstallComponentUid: z.string().min(1).optional(),
+      /** Component variable that receives the KB list. */
+      patchVariable: z.string().min(1).default('KBList'),
+      /**
+       * Datto's API lists no patches per device, only each device's patch status; a device with
+       * approved pending patches is reported as one "approved by policy" patch of this severity.
+       */
+      policyPatchSeverity: z.enum(SEVERITIES).default('high'),
+    })
+    .strict(),
+  halopsa: z
+    .object({
+      /** Resource server, e.g. https://msp.halopsa.com */
+      url: vendorUrl,
+      /** Authorisation server; by default the one the instance names at /api/authinfo. */
+      authUrl: vendorUrl.optional(),
+      /** Hosted (cloud) Halo instances name their tenant at the token endpoint. */
+      tenant: z.string().min(1).optional(),
+      /** The client's record id in Halo. */
+      clientId: z.number().int().min(1),
+      siteId: z.number().int().min(1).optional(),
+      ticketTypeId: z.number().int().min(1).optional(),
+      /** Halo priority ids for our four levels (Halo's defaults are 1 = critical … 4 = low). */
+      priorityIds: z.object({ low: z.number().int(), medium: z.number().int(), high: z.number().int(), critical: z.number().int() }).strict().optional(),
+      closedStatusId: z.number().int().min(1).default(9),
+    })
+    .strict(),
+  'microsoft-graph': z
+    .object({
+      /** The client's Entra tenant (GUID or its .onmicrosoft.com domain). */
+      tenantId: z.string().regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9-]+(\.[a-z0-9-]+)+)$/i, 'must be a tenant GUID or domain'),
+      /** Sovereign clouds differ; defaults are the global cloud. */
+      authorityHost: vendorUrl.default('https://login.microsoftonline.com'),
+      graphUrl: vendorUrl.default('https://graph.microsoft.com'),
+    })
+    .strict(),
+} as const;
+export type NinjaOneSettings = z.infer<(typeof adapterSettingsSchemas)['ninjaone']>;
+export type DattoRmmSettings = z.infer<(typeof adapterSettingsSchemas)['datto-rmm']>;
+export type HaloPsaSettings = z.infer<(typeof adapterSettingsSchemas)['halopsa']>;
+export type MicrosoftGraphSettings = z.infer<(typeof adapterSettingsSchemas)['microsoft-graph']>;
+
+const adaptersSchema = z
+  .object({
+    rmm: z.enum(ADAPTER_KINDS.rmm).default('simulated'),
+    psa: z.enum(ADAPTER_KINDS.psa).default('simulated'),
+    snapshot: z.enum(ADAPTER_KINDS.snapshot).default('simulated'),
+    identity: z.enum(ADAPTER_KINDS.identity).default('none'),
+    ninjaone: adapterSettingsSchemas.ninjaone.optional(),
+    'datto-rmm': adapterSettingsSchemas['datto-rmm'].optional(),
+    halopsa: adapterSettingsSchemas.halopsa.optional(),
+    'microsoft-graph': adapterSettingsSchemas['microsoft-graph'].optional(),
+  })
+  .strict()
+  .superRefine((adapters, ctx) => {
+    // A chosen vendor needs its settings block; a block for a vendor not chosen is a typo waiting to bite.
+    const chosen = new Set<string>([adapters.rmm, adapters.psa, adapters.snapshot, adapters.identity]);
+    for (const vendor of Object.keys(adapterSettingsSchemas) as (keyof typeof adapterSettingsSchemas)[]) {
+      if (chosen.has(vendor) && !adapters[vendor]) {
+        ctx.addIssue({ code: 'custom', path: [vendor], message: `settings for ${vendor} are required when it is selected (see patchctl.example.yaml)` });
+      }
+      if (!chosen.has(vendor) && adapters[vendor]) {
+        ctx.addIssue({ code: 'custom', path: [vendor], message: `settings for ${vendor}, but no port of this client uses ${vendor}` });
+      }
+    }
+  });
+export type AdaptersPolicy = z.infer<typeof adaptersSchema>;
 
 export const simulationSchema = z
   .object({
@@ -166,14 +285,7 @@ export const clientSchema = z
     owner: identity,
     maintenanceWindows: z.array(maintenanceWindowSchema).min(1, 'must define at least one maintenance window'),
     workloadChecks: z.array(z.enum(WORKLOAD_CHECKS)).default([]),
-    adapters: z
-      .object({
-        rmm: z.enum(ADAPTER_KINDS.rmm).default('simulated'),
-        psa: z.enum(ADAPTER_KINDS.psa).default('simulated'),
-        snapshot: z.enum(ADAPTER_KINDS.snapshot).default('simulated'),
-      })
-      .strict()
-      .prefault({}),
+    adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
   })
   .strict();

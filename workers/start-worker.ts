@@ -26,6 +26,9 @@ export interface StartWorkerOptions {
   apiKey?: string;
   /** Where vendor adapters read their endpoints and credential files from. */
   env?: NodeJS.ProcessEnv;
+  /** See BuildAdaptersOptions: the dev stack lets unconfigured vendor clients refuse calls instead of failing. */
+  unconfiguredVendors?: 'fail' | 'refuse-calls';
+  warn?: (message: string) => void;
 }
 
 export interface RunningWorker {
@@ -50,7 +53,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     }),
     db,
   );
-  const adaptersFor = buildClientAdapters({ db, policy: options.policy, env: options.env ?? process.env });
+  const adaptersFor = buildClientAdapters({
+    db,
+    policy: options.policy,
+    env: options.env ?? process.env,
+    unconfiguredVendors: options.unconfiguredVendors,
+    warn: options.warn,
+  });
   const connection = await NativeConnection.connect({
     address: options.temporalAddress,
     apiKey: options.apiKey,

@@ -8,6 +8,12 @@
  *     TACTICAL_RMM_CLIENT_NAMES            optional JSON {"<client id>": "<client name in Tactical>"};
  *                                          default: the client's `name` from policy
  *     TACTICAL_RMM_WORKLOAD_COMMANDS_FILE  optional JSON {"<check>": {"shell", "cmd", "timeout"}}
+ *   NinjaOne (adapters.rmm: ninjaone; URL and organization in the client's adapters.ninjaone)
+ *     NINJAONE_CLIENT_ID                   API client id (client-credentials application)
+ *     NINJAONE_CLIENT_SECRET_FILE          file holding its secret (or NINJAONE_CLIENT_SECRET)
+ *   Datto RMM (adapters.rmm: datto-rmm; URL, site and components in adapters.datto-rmm)
+ *     DATTO_RMM_API_KEY                    API key of the API user
+ *     DATTO_RMM_API_SECRET_FILE            file holding the API secret key (or DATTO_RMM_API_SECRET)
  *   ConnectWise PSA (adapters.psa: connectwise)
  *     CONNECTWISE_URL                      e.g. https://na.myconnectwise.net/v4_6_release/apis/3.0
  *     CONNECTWISE_COMPANY                  login company id
@@ -17,6 +23,12 @@
  *     CONNECTWISE_COMPANY_IDS              JSON {"<client id>": <ConnectWise company record id>}
  *     CONNECTWISE_BOARD                    optional service board name
  *     CONNECTWISE_CLOSED_STATUS            optional, default ">Closed"
+ *   HaloPSA (adapters.psa: halopsa; URL, tenant and Halo client in adapters.halopsa)
+ *     HALOPSA_CLIENT_ID                    API application client id (client credentials, scope all)
+ *     HALOPSA_CLIENT_SECRET_FILE           file holding its secret (or HALOPSA_CLIENT_SECRET)
+ *   Microsoft Graph (adapters.identity: microsoft-graph; tenant in adapters.microsoft-graph)
+ *     GRAPH_CLIENT_ID                      the MSP's multi-tenant app registration (consented in each client tenant)
+ *     GRAPH_CLIENT_SECRET_FILE             file holding its client secret (or GRAPH_CLIENT_SECRET)
  *   Proxmox VE (adapters.snapshot: proxmox)
  *     PROXMOX_URL                          e.g. https://pve1.example:8006/api2/json
  *     PROXMOX_TOKEN_FILE                   file holding USER@REALM!TOKENID=SECRET (or PROXMOX_TOKEN)
@@ -25,13 +37,18 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
-import { WORKLOAD_CHECKS } from '../../config/policy-schema';
+import { vendorUrlProblem, WORKLOAD_CHECKS } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
-import type { ClientAdapters, PsaPort, RmmPort, SnapshotPort } from '../ports';
+import { failure } from '../../domain/failure-catalog';
+import type { ClientAdapters, IdentityPort, PsaPort, RmmPort, SnapshotPort } from '../ports';
+import { MicrosoftGraphIdentity } from './identity/microsoft-graph';
 import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
+import { HaloPsa } from './psa/halopsa';
 import { SimulatedPsa } from './psa/simulated';
 import { SimulatedRmm } from './rmm/simulated';
+import { DattoRmm } from './rmm/datto-rmm';
+import { NinjaOneRmm } from './rmm/ninjaone';
 import { TacticalRmm } from './rmm/tactical-rmm';
 import { ProxmoxSnapshots } from './snapshot/proxmox';
 import { SimulatedSnapshots } from './snapshot/simulated';
@@ -46,6 +63,14 @@ export interface BuildAdaptersOptions {
   db: Queryable;
   policy: PatchPolicy;
   env: AdapterEnv;
+  /**
+   * `fail` (default, production): a client whose vendor credentials are missing stops the worker at
+   * start. `refuse-calls` (the dev stack, where the example policy names vendor clients nobody has
+   * credentials for): that client's adapters refuse every call with the same message.
+   */
+  unconfiguredVendors?: 'fail' | 'refuse-calls';
+  /** Told once per client whose adapters refuse calls. */
+  warn?: (message: string) => void;
 }
 
 function required(env: AdapterEnv, name: string, why: string): string {
@@ -56,7 +81,8 @@ function required(env: AdapterEnv, name: string, why: string): string {
 
 function url(env: AdapterEnv, name: string, why: string): string {
   const value = required(env, name, why);
-  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new AdapterConfigError(`${name} must be an http(s) URL, got "${value}"`);
+  const problem = vendorUrlProblem(value);
+  if (problem) throw new AdapterConfigError(`${name}: ${problem}`);
   return value.replace(/\/+$/, '');
 }
 
@@ -114,6 +140,42 @@ function tacticalRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
   });
 }
 
+/** The client's settings block for a vendor; the policy schema already requires it when the vendor is chosen. */
+function settingsOf<K extends 'ninjaone' | 'datto-rmm' | 'halopsa' | 'microsoft-graph'>(client: ClientPolicy, vendor: K): NonNullable<ClientPolicy['adapters'][K]> {
+  const settings = client.adapters[vendor];
+  if (!settings) throw new AdapterConfigError(`client "${client.id}": adapters.${vendor} settings are missing (see patchctl.example.yaml)`);
+  return settings as NonNullable<ClientPolicy['adapters'][K]>;
+}
+
+function ninjaOne(env: AdapterEnv, client: ClientPolicy): RmmPort {
+  const why = `for client "${client.id}" (adapters.rmm: ninjaone)`;
+  const settings = settingsOf(client, 'ninjaone');
+  return new NinjaOneRmm({
+    baseUrl: settings.url,
+    tokenPath: settings.tokenPath,
+    clientId: required(env, 'NINJAONE_CLIENT_ID', why),
+    clientSecret: secret(env, 'NINJAONE_CLIENT_SECRET', why),
+    patchctlClientId: client.id,
+    organizationId: settings.organizationId,
+  });
+}
+
+function dattoRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
+  const why = `for client "${client.id}" (adapters.rmm: datto-rmm)`;
+  const settings = settingsOf(client, 'datto-rmm');
+  return new DattoRmm({
+    baseUrl: settings.url,
+    apiKey: required(env, 'DATTO_RMM_API_KEY', why),
+    apiSecret: secret(env, 'DATTO_RMM_API_SECRET', why),
+    patchctlClientId: client.id,
+    siteUid: settings.siteUid,
+    patchComponentUid: settings.patchComponentUid,
+    uninstallComponentUid: settings.uninstallComponentUid,
+    patchVariable: settings.patchVariable,
+    policyPatchSeverity: settings.policyPatchSeverity,
+  });
+}
+
 function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
   const why = `for client "${client.id}" (adapters.psa: connectwise)`;
   const companyIds = parseJson(
@@ -134,6 +196,38 @@ function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
     companyRecordId,
     board: env.CONNECTWISE_BOARD?.trim() || undefined,
     closedStatus: env.CONNECTWISE_CLOSED_STATUS?.trim() || undefined,
+  });
+}
+
+function haloPsa(env: AdapterEnv, client: ClientPolicy, db: Queryable): PsaPort {
+  const why = `for client "${client.id}" (adapters.psa: halopsa)`;
+  const settings = settingsOf(client, 'halopsa');
+  return new HaloPsa({
+    baseUrl: settings.url,
+    authUrl: settings.authUrl,
+    tenant: settings.tenant,
+    clientId: required(env, 'HALOPSA_CLIENT_ID', why),
+    clientSecret: secret(env, 'HALOPSA_CLIENT_SECRET', why),
+    patchctlClientId: client.id,
+    haloClientId: settings.clientId,
+    siteId: settings.siteId,
+    ticketTypeId: settings.ticketTypeId,
+    priorityIds: settings.priorityIds,
+    closedStatusId: settings.closedStatusId,
+    db,
+  });
+}
+
+function microsoftGraph(env: AdapterEnv, client: ClientPolicy): IdentityPort {
+  const why = `for client "${client.id}" (adapters.identity: microsoft-graph)`;
+  const settings = settingsOf(client, 'microsoft-graph');
+  return new MicrosoftGraphIdentity({
+    patchctlClientId: client.id,
+    tenantId: settings.tenantId,
+    authorityHost: settings.authorityHost,
+    graphUrl: settings.graphUrl,
+    clientId: required(env, 'GRAPH_CLIENT_ID', why),
+    clientSecret: secret(env, 'GRAPH_CLIENT_SECRET', why),
   });
 }
 
@@ -160,20 +254,54 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       rmm = tacticalRmm(env, client);
       break;
     case 'ninjaone':
-      throw new AdapterConfigError(`client "${client.id}": adapters.rmm "ninjaone" is not implemented yet; use tactical-rmm or simulated`);
+      rmm = ninjaOne(env, client);
+      break;
+    case 'datto-rmm':
+      rmm = dattoRmm(env, client);
+      break;
   }
-  const psa: PsaPort = client.adapters.psa === 'connectwise' ? connectWise(env, client) : new SimulatedPsa(base);
+  let psa: PsaPort;
+  switch (client.adapters.psa) {
+    case 'simulated':
+      psa = new SimulatedPsa(base);
+      break;
+    case 'connectwise':
+      psa = connectWise(env, client);
+      break;
+    case 'halopsa':
+      psa = haloPsa(env, client, db);
+      break;
+  }
   const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
-  return { rmm, psa, snapshot };
+  const identity = client.adapters.identity === 'microsoft-graph' ? microsoftGraph(env, client) : undefined;
+  return { rmm, psa, snapshot, ...(identity ? { identity } : {}) };
 }
 
 /**
  * Builds every client's adapters up front, so a missing credential stops the worker at start-up
  * rather than failing the first activity of a cycle hours later. Returns a lookup by client id.
  */
+/** Adapters whose every method refuses with the configuration problem (non-retryable). */
+function refusingAdapters(message: string): ClientAdapters {
+  const refuse = (): never => {
+    throw failure('VendorRejected', message);
+  };
+  const port = new Proxy({}, { get: () => async () => refuse() });
+  return { rmm: port as RmmPort, psa: port as PsaPort, snapshot: port as SnapshotPort, identity: port as IdentityPort };
+}
+
 export function buildClientAdapters(options: BuildAdaptersOptions): (clientId: string) => ClientAdapters {
   const byClient = new Map<string, ClientAdapters>();
-  for (const client of options.policy.clients) byClient.set(client.id, buildFor(options, client));
+  for (const client of options.policy.clients) {
+    try {
+      byClient.set(client.id, buildFor(options, client));
+    } catch (error) {
+      if (options.unconfiguredVendors !== 'refuse-calls' || !(error instanceof AdapterConfigError)) throw error;
+      const message = `client "${client.id}": its vendor adapters are not configured (${error.message})`;
+      options.warn?.(message);
+      byClient.set(client.id, refusingAdapters(message));
+    }
+  }
   return (clientId) => {
     const adapters = byClient.get(clientId);
     if (!adapters) throw new AdapterConfigError(`no client "${clientId}" in policy; known: ${[...byClient.keys()].join(', ')}`);

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { z } from 'zod';
+import { vendorUrlProblem } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
 import { FailureType } from '../../domain/failure-catalog';
 
@@ -7,6 +8,9 @@ import { FailureType } from '../../domain/failure-catalog';
 // trouble are retried (by this helper for short Retry-After waits, then by the activity's retry
 // policy), while a refused request (bad credentials, bad input, unknown id) is not, because retrying
 // it cannot succeed and would only hide the problem until the activity times out.
+// Redirects are never followed: fetch would re-send the vendor's key to wherever the Location points
+// (another origin included), so a redirect is an error that says to configure the final URL. And a
+// vendor URL must be https:// unless it is loopback.
 
 /** A failed vendor call. A Temporal ApplicationFailure, so `nonRetryable` is honoured as thrown. */
 export class VendorHttpError extends ApplicationFailure {
@@ -27,13 +31,24 @@ export class VendorHttpError extends ApplicationFailure {
   }
 }
 
+/** Bearer tokens that expire: headers for the next call, and a way to drop a token the vendor refused. */
+export interface TokenSource {
+  headers(): Promise<Record<string, string>>;
+  /** Called on a 401; the next `headers()` fetches a fresh token. */
+  invalidate(): void;
+}
+
 export interface HttpJsonOptions {
   /** Named in every error, e.g. `Tactical RMM`. */
   vendor: string;
   /** Everything before the request path, without a trailing slash. */
   baseUrl: string;
-  /** Sent with every request (auth headers). */
-  headers: Record<string, string>;
+  /** Sent with every request (static auth headers). */
+  headers?: Record<string, string>;
+  /** Token auth: a 401 drops the token and the call is repeated once with a new one. */
+  auth?: TokenSource;
+  /** Waits for the vendor's request budget before each request (Datto's per-minute limits). */
+  beforeRequest?: (method: string) => Promise<void>;
   timeoutMs?: number;
   /** How many 429s one call waits out itself before handing the retry to Temporal. */
   rateLimitRetries?: number;
@@ -76,9 +91,14 @@ function vendorMessage(body: string): string {
     if (typeof parsed === 'string') return parsed;
     if (parsed && typeof parsed === 'object') {
       const record = parsed as Record<string, unknown>;
-      for (const field of ['message', 'detail', 'errors', 'error']) {
+      for (const field of ['message', 'detail', 'error_description', 'errors', 'error']) {
         const value = record[field];
         if (typeof value === 'string') return value;
+        // Graph: { error: { code, message } }
+        if (value && typeof value === 'object' && typeof (value as Record<string, unknown>).message === 'string') {
+          const nested = value as Record<string, unknown>;
+          return typeof nested.code === 'string' ? `${nested.code}: ${String(nested.message)}` : String(nested.message);
+        }
       }
     }
   } catch {
@@ -91,8 +111,23 @@ function credentialHint(status: number): string {
   return status === 401 || status === 403 ? ' (check the credentials configured for this vendor)' : '';
 }
 
+/** Thrown at construction: a vendor URL that would expose credentials. Not an ApplicationFailure: it is configuration. */
+export class VendorUrlError extends Error {
+  override readonly name = 'VendorUrlError';
+}
+
+export function assertVendorUrl(vendor: string, url: string): void {
+  const problem = vendorUrlProblem(url);
+  if (problem) throw new VendorUrlError(`${vendor}: ${problem}`);
+}
+
+function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400 && status !== 304;
+}
+
 export function createHttpJson(options: HttpJsonOptions): HttpJson {
   const vendor = options.vendor;
+  assertVendorUrl(vendor, options.baseUrl);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   const rateLimitRetries = options.rateLimitRetries ?? 3;
@@ -104,7 +139,7 @@ export function createHttpJson(options: HttpJsonOptions): HttpJson {
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = { accept: 'application/json', ...(options.headers ?? {}) };
     let body: string | undefined;
     if (request.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -116,16 +151,36 @@ export function createHttpJson(options: HttpJsonOptions): HttpJson {
     const what = `${vendor} ${method} ${url.pathname}`;
     const callTimeoutMs = request.timeoutMs ?? timeoutMs;
 
+    let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
+      // Token and budget failures carry their own meaning (a refused login, a bad auth server): not wrapped.
+      const auth = options.auth ? await options.auth.headers() : {};
+      await options.beforeRequest?.(method);
       try {
-        response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(callTimeoutMs) });
+        response = await fetch(url, { method, headers: { ...headers, ...auth }, body, redirect: 'manual', signal: AbortSignal.timeout(callTimeoutMs) });
       } catch (error) {
         const cause = error instanceof Error ? error : new Error(String(error));
         const reason = cause.name === 'TimeoutError' ? `no answer within ${callTimeoutMs} ms` : cause.message;
         throw new VendorHttpError(vendor, undefined, `${what} failed: ${reason}`, true, undefined, cause);
       }
       const text = await response.text();
+
+      if (isRedirect(response.status)) {
+        const location = response.headers.get('location') ?? '(no Location header)';
+        throw new VendorHttpError(
+          vendor,
+          response.status,
+          `${what} answered with a redirect (HTTP ${response.status}) to ${location}; vendor calls do not follow redirects, so the credentials are not sent on: set the vendor URL to the final address`,
+          false,
+        );
+      }
+      if (response.status === 401 && options.auth && !reauthenticated) {
+        // Tokens expire early (revoked, server restarted, clock skew): one fresh token, then give up.
+        reauthenticated = true;
+        options.auth.invalidate();
+        continue;
+      }
 
       if (response.status === 429) {
         const waitMs = parseRetryAfter(response.headers.get('retry-after')) ?? 1_000;

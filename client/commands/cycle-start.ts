@@ -98,7 +98,7 @@ export function cycleStartCommand(): Command {
         const db = createPool(databaseUrl, 1);
         try {
           const plan = await previewCycle(
-            { db, policy, adaptersFor: buildClientAdapters({ db, policy, env: process.env }), mailer: { send: async () => undefined } },
+            { db, policy, adaptersFor: buildClientAdapters({ db, policy, env: process.env, unconfiguredVendors: 'refuse-calls' }), mailer: { send: async () => undefined } },
             { cycleId: workflowId, clientId: opts.client, requestedBy, severity: opts.severity, patchIds: opts.patch, plannedAt: requestedAt.toISOString() },
           );
           if (opts.json) printJson({ cycleId: id, workflowId, dryRun: true, plan: fromPlan(plan) });

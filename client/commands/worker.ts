@@ -40,6 +40,10 @@ export function workerCommand(): Command {
           ? { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME }
           : undefined,
         apiKey: env.TEMPORAL_API_KEY,
+        // Beside a dev stack, vendor clients of the example policy may lack credentials: refuse their calls.
+        // In production (DATABASE_URL set) a missing credential stops the worker here.
+        unconfiguredVendors: env.DATABASE_URL ? 'fail' : 'refuse-calls',
+        warn: (message) => info(`patchctl worker: ${message}`),
       });
       info(`patchctl worker: polling task queue ${target.taskQueue} on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it`);
       let crash: unknown;

@@ -154,6 +154,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       poolMax,
       maxConcurrentActivities: parsedEnv.PATCHCTL_WORKER_CONCURRENCY,
       env,
+      // The example policy names vendor clients; without their credentials here, they refuse calls.
+      unconfiguredVendors: 'refuse-calls',
+      warn: (message) => log(`patchctl dev: ${message}`),
     });
     stops.push({ what: 'worker', stop: () => worker.shutdown().then(() => worker.run.catch(() => undefined)) });
     void worker.run.then(

@@ -65,7 +65,7 @@ describe('patchctl basics (built CLI)', () => {
     expect(result.code).toBe(0);
     const doc = result.json<{ ok: boolean; file: string; clients: Array<{ id: string }>; slaCells: number; rings: { pilot: { share: number } } }>();
     expect(doc).toMatchObject({ ok: true, file: EXAMPLE, slaCells: 9, rings: { pilot: { share: 0.15 } } });
-    expect(doc.clients.map((c) => c.id)).toEqual(['acme-dental']);
+    expect(doc.clients.map((c) => c.id)).toEqual(['acme-dental', 'riverside-dental', 'northside-clinic', 'harbor-pediatrics']);
   });
 
   it('refuses a bad policy with exit 2 and names every problem', async () => {

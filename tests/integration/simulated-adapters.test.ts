@@ -248,7 +248,10 @@ describe('buildClientAdapters', () => {
     }
   });
 
-  it('says plainly that the NinjaOne adapter is not implemented yet', () => {
-    expect(() => buildClientAdapters({ db: db.pool, policy: examplePolicy({ rmm: 'ninjaone' }), env: {} })).toThrow(/"ninjaone" is not implemented yet/);
+  it('names what a NinjaOne client lacks: its settings block, then its credentials', () => {
+    expect(() => buildClientAdapters({ db: db.pool, policy: examplePolicy({ rmm: 'ninjaone' }), env: {} })).toThrow(/adapters\.ninjaone settings are missing/);
+    const withSettings = examplePolicy({ rmm: 'ninjaone' });
+    (withSettings.clients[0]!.adapters as Record<string, unknown>).ninjaone = { url: 'https://eu.ninjarmm.com', organizationId: 3, tokenPath: '/ws/oauth/token' };
+    expect(() => buildClientAdapters({ db: db.pool, policy: withSettings, env: {} })).toThrow(/NINJAONE_CLIENT_ID is not set; it is required for client "acme-dental"/);
   });
 });

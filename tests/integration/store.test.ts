@@ -192,7 +192,7 @@ describe('patchctl inventory import / list', () => {
     const result = await patchctl('inventory', 'import', good, '--client', 'nobody-here', '--json');
     expect(result.code).toBe(3);
     const doc = JSON.parse(result.stdout) as { error: { message: string; exitCode: number } };
-    expect(doc.error).toMatchObject({ message: 'unknown client "nobody-here"; known clients: acme-dental', exitCode: 3 });
+    expect(doc.error).toMatchObject({ message: 'unknown client "nobody-here"; known clients: acme-dental, harbor-pediatrics, northside-clinic, riverside-dental', exitCode: 3 });
     const list = await patchctl('inventory', 'list', '--client', 'nobody-here');
     expect(list.code).toBe(3);
     expect(list.stderr).toContain('known clients: acme-dental');

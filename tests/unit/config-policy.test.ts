@@ -19,7 +19,14 @@ describe('policy loading', () => {
   it('accepts the shipped example and fills the defaults', () => {
     const result = loadPolicyFile(examplePath);
     if (!result.ok) throw new Error(formatProblems(result.problems));
-    expect(result.policy.clients.map((c) => c.id)).toEqual(['acme-dental']);
+    // One client per RMM: simulated, Tactical RMM, NinjaOne, Datto RMM.
+    expect(result.policy.clients.map((c) => [c.id, c.adapters.rmm])).toEqual([
+      ['acme-dental', 'simulated'],
+      ['riverside-dental', 'tactical-rmm'],
+      ['northside-clinic', 'ninjaone'],
+      ['harbor-pediatrics', 'datto-rmm'],
+    ]);
+    expect(result.policy.clients[2]?.adapters.ninjaone?.tokenPath).toBe('/ws/oauth/token');
     expect(result.policy.rings.pilot.share).toBe(0.15);
     expect(result.policy.rings.canary.soak).toBe(24 * 3_600_000);
     expect(result.policy.sla['core-server'].critical.deploymentWindow).toBe(24 * 3_600_000);
@@ -44,7 +51,7 @@ describe('policy loading', () => {
     policy.clients.push(policy.clients[0]);
     const lines = problemsOf(stringify(policy)).map((p) => `${p.path}: ${p.message}`);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^clients\[1\]\.id: duplicate client id "acme-dental"/);
+    expect(lines[0]).toMatch(/^clients\[4\]\.id: duplicate client id "acme-dental"/);
   });
 
   it('refuses a maintenance window longer than a day', () => {

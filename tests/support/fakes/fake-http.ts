@@ -25,6 +25,10 @@ export interface FakeResponse {
   status: number;
   /** Sent as JSON (a string becomes a bare JSON string, as Tactical does). */
   body?: unknown;
+  /** Sent as is instead of `body` (malformed answers). */
+  raw?: string;
+  /** Answer only after this long (timeouts). */
+  delayMs?: number;
   headers?: Record<string, string>;
 }
 
@@ -33,6 +37,8 @@ export interface FakeServer {
   calls: RecordedCall[];
   /** The next request is answered 429 with this Retry-After (seconds), then things go back to normal. */
   rateLimitNext(retryAfterSeconds: number): void;
+  /** The next request matching `path` (any when omitted) gets this answer instead of the vendor's. */
+  answerNext(response: FakeResponse, path?: string | RegExp): void;
   stop(): Promise<void>;
 }
 
@@ -46,7 +52,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, response: FakeResponse): void {
-  const body = response.body === undefined ? '' : JSON.stringify(response.body);
+  const body = response.raw ?? (response.body === undefined ? '' : JSON.stringify(response.body));
   res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
   res.end(body);
 }
@@ -54,12 +60,17 @@ function send(res: ServerResponse, response: FakeResponse): void {
 export async function startFakeServer(handle: (request: FakeRequest) => FakeResponse): Promise<FakeServer> {
   const calls: RecordedCall[] = [];
   let rateLimit: number | undefined;
+  const overrides: { response: FakeResponse; path?: string | RegExp }[] = [];
+  const matches = (path: string, pattern?: string | RegExp) => pattern === undefined || (typeof pattern === 'string' ? path === pattern : pattern.test(path));
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: await readBody(req) };
       let response: FakeResponse;
-      if (rateLimit !== undefined) {
+      const override = overrides.findIndex((o) => matches(request.path, o.path));
+      if (override >= 0) {
+        response = overrides.splice(override, 1)[0]!.response;
+      } else if (rateLimit !== undefined) {
         response = { status: 429, body: { message: 'Too many requests' }, headers: { 'retry-after': String(rateLimit) } };
         rateLimit = undefined;
       } else {
@@ -70,7 +81,8 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
         }
       }
       calls.push({ ...request, status: response.status });
-      send(res, response);
+      if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
+      if (!res.destroyed) send(res, response);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -80,6 +92,9 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
     calls,
     rateLimitNext(seconds) {
       rateLimit = seconds;
+    },
+    answerNext(response, path) {
+      overrides.push({ response, path });
     },
     stop: () =>
       new Promise<void>((resolve) => {
