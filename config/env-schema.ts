@@ -28,6 +28,18 @@ export const vendorEnvSchema = z.object({
   PROXMOX_TOKEN: z.string().optional(),
   PROXMOX_TOKEN_FILE: z.string().optional(),
   PROXMOX_GUESTS_FILE: z.string().optional(),
+  NINJAONE_CLIENT_ID: z.string().optional(),
+  NINJAONE_CLIENT_SECRET: z.string().optional(),
+  NINJAONE_CLIENT_SECRET_FILE: z.string().optional(),
+  DATTO_RMM_API_KEY: z.string().optional(),
+  DATTO_RMM_API_SECRET: z.string().optional(),
+  DATTO_RMM_API_SECRET_FILE: z.string().optional(),
+  HALOPSA_CLIENT_ID: z.string().optional(),
+  HALOPSA_CLIENT_SECRET: z.string().optional(),
+  HALOPSA_CLIENT_SECRET_FILE: z.string().optional(),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
+  GRAPH_CLIENT_SECRET_FILE: z.string().optional(),
 });
 export type VendorEnv = z.infer<typeof vendorEnvSchema>;
 

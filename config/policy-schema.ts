@@ -353,7 +353,7 @@ export const policySchema = z
     policy.clients.forEach((client, i) => {
       if (seen.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${client.id}"` });
       seen.add(client.id);
-      for (const port of ['rmm', 'psa', 'snapshot'] as const) {
+      for (const port of ['rmm', 'psa', 'snapshot', 'identity'] as const) {
         const implemented: readonly string[] = IMPLEMENTED_ADAPTER_KINDS[port];
         if (!implemented.includes(client.adapters[port])) {
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'adapters', port], message: `not implemented yet; implemented: ${implemented.join(', ')}` });

@@ -8,10 +8,11 @@ import type { RebootPolicy } from './policy-schema';
  * Adding an adapter: implement it in activities/adapters/build-adapters.ts, then list its kind here.
  */
 export const IMPLEMENTED_ADAPTER_KINDS = {
-  rmm: ['simulated', 'tactical-rmm'],
-  psa: ['simulated', 'connectwise'],
+  rmm: ['simulated', 'tactical-rmm', 'ninjaone', 'datto-rmm'],
+  psa: ['simulated', 'connectwise', 'halopsa'],
   snapshot: ['simulated', 'proxmox'],
-} as const satisfies Record<'rmm' | 'psa' | 'snapshot', readonly string[]>;
+  identity: ['none', 'microsoft-graph'],
+} as const satisfies Record<'rmm' | 'psa' | 'snapshot' | 'identity', readonly string[]>;
 
 /**
  * Reboot modes the workflows honour: `manual-approval` holds the ring's promotion for a person,
