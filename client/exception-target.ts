@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { parseDuration } from '../config/duration';
 import { findPolicyFile, loadPolicyFile } from '../config/load-policy';
 import type { PatchPolicy } from '../config/policy-schema';
-import type { ExceptionState, ExceptionStatus } from '../domain/exception';
+import { exceptionEnd, isExceptionEnded, type ExceptionStatus } from '../domain/exception';
 import { parseExceptionRef } from '../domain/ids';
-import { exceptionStatusQuery } from '../workflows/messages';
+import { exceptionStatusQuery } from '../workflows/exception/messages';
 import { badInput } from './errors';
 import { resolveTemporalTarget } from './stack';
 import { withClient } from './temporal-connection';
@@ -59,10 +59,8 @@ export function loadPolicy(): { policy: PatchPolicy; file: string } {
   return { policy: loaded.policy, file: loaded.file };
 }
 
-const ENDED: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
-
 export function exceptionEnded(status: ExceptionStatus): boolean {
-  return ENDED.includes(status.status);
+  return isExceptionEnded(status.status);
 }
 
 /**
@@ -78,10 +76,7 @@ export async function settledStatus(handle: WorkflowHandle, done: (s: ExceptionS
   }
 }
 
-/** The end that matters for this kind: the hard expiry of a deferral, the review date of a lane. */
-export function exceptionEnd(s: { kind: string; expiresAt?: string | null; reviewAt?: string | null }): string | undefined {
-  return (s.kind === 'deferral' ? s.expiresAt : s.reviewAt) ?? undefined;
-}
+export { exceptionEnd };
 
 /** One line telling the user what happens next and, when someone must act, the command to run. */
 export function nextStep(ref: string, s: ExceptionStatus): string {

@@ -9,7 +9,7 @@ import { createPool } from '../../activities/store/pool';
 import { loadPolicyFile } from '../../config/load-policy';
 import { repoRoot } from '../../config/repo-root';
 import type { RingProgress } from '../../domain/cycle-status';
-import type { PatchCycleResult } from '../../workflows/patch-cycle';
+import type { PatchCycleResult } from '../../domain/cycle-status';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
 import type { ExceptionRequest } from '../../domain/exception';

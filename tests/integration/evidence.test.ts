@@ -16,9 +16,10 @@ import type { ExceptionsDoc } from '../../client/evidence/cycle-exceptions';
 import type { TimelineEntry } from '../../client/evidence/timeline';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
-import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/messages';
-import { patchCycle, type PatchCycleResult } from '../../workflows/patch-cycle';
-import { ringRollout } from '../../workflows/ring-rollout';
+import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
+import { patchCycle } from '../../workflows/cycle/patch-cycle';
+import type { PatchCycleResult } from '../../domain/cycle-status';
+import { ringRollout } from '../../workflows/cycle/ring-rollout';
 import { REPO_ROOT } from '../support/cli';
 import { TASK_QUEUE, advanceUntil, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, workflowBundle, type CycleHarness } from '../support/cycle-harness';
 

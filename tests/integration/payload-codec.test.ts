@@ -21,7 +21,7 @@ import { fetchCycleHistories } from '../../client/evidence/fetch-histories';
 import { replayHistories } from '../../client/evidence/replay';
 import { createDataConverter, createPayloadCodec } from '../../workers/codec-keys';
 import { decodeHistory, type AesGcmPayloadCodec } from '../../workers/payload-codec';
-import { patchCycle } from '../../workflows/patch-cycle';
+import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { loadTestPolicy, seedFleet, workflowBundle } from '../support/cycle-harness';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
