@@ -90,7 +90,7 @@ export interface ExcludedAsset {
 export type CycleOutcome = 'completed' | 'rolled-back';
 
 /** The phases a cycle ends in: nothing changes after them. */
-export const ENDED_CYCLE_PHASES: readonly CyclePhase[] = ['completed', 'rolled-back'];
+const ENDED_CYCLE_PHASES: readonly CyclePhase[] = ['completed', 'rolled-back'];
 
 export function isCycleEnded(phase: CyclePhase): boolean {
   return ENDED_CYCLE_PHASES.includes(phase);

@@ -29,7 +29,7 @@ export type ExceptionState =
 export const EXCLUDING_STATES: readonly ExceptionState[] = ['active', 'renewal-pending'];
 
 /** States an exception ends in: nothing changes after them. */
-export const ENDED_EXCEPTION_STATES: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
+const ENDED_EXCEPTION_STATES: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
 
 export function isExceptionEnded(state: ExceptionState): boolean {
   return ENDED_EXCEPTION_STATES.includes(state);

@@ -283,7 +283,7 @@ describe('planCycle against PostgreSQL', () => {
     const failure = await failureOf(planCycle(h.deps, { ...input('x'), clientId: 'night-clinic', cycleId: cycleWorkflowId('night-clinic', 'x') }));
     expect(failure.type).toBe(FailureType.NotFound);
     expect(failure.nonRetryable).toBe(true);
-    expect(failure.message).toContain('patchctl inventory import FILE --client night-clinic');
+    expect(failure.message).toContain('has no assets in inventory; import its inventory first');
     expect(await count(h, 'cycles')).toBe(0);
   });
 });
