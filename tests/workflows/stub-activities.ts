@@ -1,7 +1,7 @@
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PatchctlActivities } from '../../activities/create-activities';
-import type { PatchPolicy, RingName } from '../../config/policy-schema';
+import { RINGS, type PatchPolicy, type RingName } from '../../config/policy-schema';
 import type { AssetResult } from '../../domain/batch';
 import type { CyclePlan, PlanCycleInput } from '../../domain/cycle-plan';
 import { exceptionRulesFor } from '../../domain/exception';
@@ -53,7 +53,7 @@ function plan(world: StubWorld, input: PlanCycleInput): CyclePlan {
     maintenanceWindows: client.maintenanceWindows,
     workloadChecks: client.workloadChecks,
     patches: [{ id: 'KB5044284', severity: 'high' }],
-    rings: (['canary', 'pilot', 'production'] as const).map((ring) => ({
+    rings: RINGS.map((ring) => ({
       ring,
       size: world.rings[ring]?.size ?? 0,
       batches: world.rings[ring]?.batches ?? 0,

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import { exceptionRequestProblems, type ExceptionState } from '../../domain/exception';
-import { exceptionNotice } from '../../domain/notices';
+import { exceptionApprovalRequest, exceptionEnded, exceptionReminder, exceptionReviewDue, exceptionSignOffRequest } from '../../domain/notices';
 import { quickActivity } from '../activity-options';
 import { ExceptionCase, type PatchExceptionInput } from './exception-case';
 import {
@@ -60,7 +60,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
     if (remindNow && !interrupted()) {
       remindedFor = ex.end();
       ex.audit('reminded', 'patchctl');
-      await notify(ex, `reminder.${ex.end()}`, `Exception ${input.exceptionId} ends ${ex.end()}`, `${input.exceptionId} for ${input.hostnames.join(', ')} ends at ${ex.end()}. Renew it (new sign-off and approval) or let the patches back into the next cycle:\n\n${renewCommand(ex)}\n`);
+      await activities.sendNotice(exceptionReminder(input, ex.everyone(), ex.end()));
     }
     const untilEnd = Date.parse(ex.end()) - Date.now();
     if (untilEnd > 0) await condition(interrupted, untilEnd);
@@ -72,7 +72,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
       // then its assets are back in scope so nobody forgets them.
       ex.audit('review-due', 'patchctl');
       await recordStatus(ex, 'review-due', `review date ${ex.end()} reached`);
-      await notify(ex, `review.${ex.end()}`, `Review the isolated lane ${input.exceptionId}`, `The review date ${ex.end()} of ${input.exceptionId} has come. Renew it with a new review date or it expires:\n\n${renewCommand(ex)}\n`);
+      await activities.sendNotice(exceptionReviewDue(input, ex.everyone(), ex.end()));
       if (!(await condition(interrupted, rules.decisionTimeoutMs))) return finish(ex, 'expired', `review date ${ex.end()} passed without a renewal`);
       if (ex.revocation) return finishRevoked(ex);
     }
@@ -130,7 +130,7 @@ async function obtainApprovals(ex: ExceptionCase, within: number, label: string,
   const decideBy = (ms: number) => new Date(Date.now() + ms).toISOString();
   const signOffWindow = stepWindow();
   ex.status.pending = { step: 'signoff', who: [owner], decideBy: decideBy(signOffWindow) };
-  await notify(ex, `${label}.signoff`, `Sign off exception ${input.exceptionId}`, `${input.requestedBy} asks to ${label} an exception for ${input.hostnames.join(', ')}: ${input.reason}.\n\npatchctl exception signoff ${input.clientId}/${input.exceptionId} --as ${owner}\n`, [owner]);
+  await activities.sendNotice(exceptionSignOffRequest(input, label, owner));
   if (!(await condition(() => ex.signedOff || ex.revocation !== undefined, signOffWindow))) return `no sign-off by the client owner within the decision time`;
   if (ex.revocation) return undefined;
   // A renewal keeps showing renewal-pending / review-due: the exception it renews still holds.
@@ -138,7 +138,7 @@ async function obtainApprovals(ex: ExceptionCase, within: number, label: string,
   const approvers = ex.approvers();
   const approvalWindow = stepWindow();
   ex.status.pending = { step: 'approval', who: approvers, decideBy: decideBy(approvalWindow) };
-  await notify(ex, `${label}.approval`, `Approve exception ${input.exceptionId}`, `Signed off by ${ex.status.signedOffBy}. Approve:\n\npatchctl exception approve ${input.clientId}/${input.exceptionId} --as <you>\n`, approvers);
+  await activities.sendNotice(exceptionApprovalRequest(input, label, approvers, ex.status.signedOffBy));
   if (!(await condition(() => ex.approved || ex.revocation !== undefined, approvalWindow))) return `no MSP approval within the decision time`;
   ex.status.pending = undefined;
   return undefined;
@@ -172,16 +172,8 @@ async function recordStatus(ex: ExceptionCase, status: ExceptionState, reason?: 
   });
 }
 
-function notify(ex: ExceptionCase, what: string, subject: string, text: string, to = ex.everyone()): Promise<void> {
-  return activities.sendNotice(exceptionNotice(ex.input.exceptionId, what, to, subject, text));
-}
-
 function noteOnTicket(ex: ExceptionCase, text: string): Promise<void> {
   return ex.status.ticketId ? activities.addTicketNote({ clientId: ex.input.clientId, ticketId: ex.status.ticketId, text }) : Promise.resolve();
-}
-
-function renewCommand(ex: ExceptionCase): string {
-  return `patchctl exception renew ${ex.input.clientId}/${ex.input.exceptionId} --until <date> --reason "..." --as <you>`;
 }
 
 function finishRevoked(ex: ExceptionCase): Promise<PatchExceptionResult> {
@@ -194,7 +186,7 @@ async function finish(ex: ExceptionCase, status: 'expired' | 'revoked' | 'reject
   await recordStatus(ex, status, reason);
   ex.audit(status, status === 'revoked' ? (ex.revocation?.by ?? '') : 'patchctl', reason);
   await noteOnTicket(ex, `Exception ${ex.input.exceptionId} ${status}: ${reason}`);
-  await notify(ex, status, `Exception ${ex.input.exceptionId} ${status}`, `${ex.input.exceptionId} (${ex.input.hostnames.join(', ')}) is ${status}: ${reason}.\n`);
+  await activities.sendNotice(exceptionEnded(ex.input, ex.everyone(), status, reason));
   await condition(allHandlersFinished);
   return { exceptionId: ex.input.exceptionId, status, reason };
 }
