@@ -2,7 +2,9 @@ import type { ActivityDeps } from './deps';
 import { planCycle } from './cycle/plan-cycle';
 import { deployBatch, pollBatchJobs, snapshotBatch, verifyBatch } from './cycle/ring-batches';
 import { rollbackBatch, verifyRollbackBatch } from './cycle/rollback-batches';
-import { addTicketNote, closeTicket, openTicket, recordCycleStatus, sendNotice } from './cycle/notices';
+import { recordCycleStatus } from './cycle/record-cycle-status';
+import { addTicketNote, closeTicket, openTicket } from './shared/psa-tickets';
+import { sendNotice } from './shared/send-notice';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { SignalDefinition } from '@temporalio/client';
-import type { PauseInput } from '../workflows/messages';
+import type { PauseInput } from '../workflows/cycle/messages';
 import { actor, withCycle } from './cycle-target';
 import { parseOptions } from './options';
 import { info, printJson } from './output';

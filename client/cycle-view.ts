@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CycleStatus, RingProgress } from '../domain/cycle-status';
-import { cycleStatusQuery, ringProgressQuery } from '../workflows/messages';
-import type { PatchCycleResult } from '../workflows/patch-cycle';
+import { cycleStatusQuery, ringProgressQuery } from '../workflows/cycle/messages';
+import type { PatchCycleResult } from '../domain/cycle-status';
 import { info, printTable } from './output';
 
 /**

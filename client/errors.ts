@@ -83,10 +83,16 @@ function fromCommander(err: CommanderError): ErrorReport {
   return { message, exitCode: ExitCode.badInput, fix: 'run the command with --help to see its arguments and options' };
 }
 
+/** Workflow refusals say what is wrong; the CLI adds how to fix it with its options. */
+const REFUSAL_FIXES: { match: RegExp; fix: string }[] = [
+  { match: /^policy requires signed approvals/, fix: 'sign with your key: --key FILE or PATCHCTL_SIGNING_KEY_FILE (create one with `patchctl keys generate`)' },
+  { match: /^until: /, fix: 'pass a --until within the limits the message names' },
+];
+
 function fromFailureType(err: unknown): ErrorReport | undefined {
   for (const link of causeChain(err)) {
     if (link instanceof ApplicationFailure && isCatalogued(link.type)) {
-      return { message: link.message, exitCode: exitCodeFor(link.type) };
+      return { message: link.message, exitCode: exitCodeFor(link.type), fix: REFUSAL_FIXES.find((f) => f.match.test(link.message))?.fix };
     }
   }
   return undefined;

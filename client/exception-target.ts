@@ -2,9 +2,9 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { parseDuration } from '../config/duration';
 import { loadPolicy } from '../config/load-policy';
-import type { ExceptionState, ExceptionStatus } from '../domain/exception';
+import { exceptionEnd, isExceptionEnded, type ExceptionStatus } from '../domain/exception';
 import { parseExceptionRef } from '../domain/ids';
-import { exceptionStatusQuery } from '../workflows/messages';
+import { exceptionStatusQuery } from '../workflows/exception/messages';
 import { badInput } from './errors';
 import { resolveTemporalTarget } from './stack';
 import { withClient } from './temporal-connection';
@@ -54,10 +54,8 @@ export function dateOption(now: () => number = Date.now) {
 /** The policy the worker also judges by; an invalid one stops the command (exit 2) with its problems. */
 export { loadPolicy };
 
-const ENDED: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
-
 export function exceptionEnded(status: ExceptionStatus): boolean {
-  return ENDED.includes(status.status);
+  return isExceptionEnded(status.status);
 }
 
 /**
@@ -73,10 +71,7 @@ export async function settledStatus(handle: WorkflowHandle, done: (s: ExceptionS
   }
 }
 
-/** The end that matters for this kind: the hard expiry of a deferral, the review date of a lane. */
-export function exceptionEnd(s: { kind: string; expiresAt?: string | null; reviewAt?: string | null }): string | undefined {
-  return (s.kind === 'deferral' ? s.expiresAt : s.reviewAt) ?? undefined;
-}
+export { exceptionEnd };
 
 /** One line telling the user what happens next and, when someone must act, the command to run. */
 export function nextStep(ref: string, s: ExceptionStatus): string {

@@ -91,12 +91,22 @@ export const slaTableSchema = z
   .strict();
 export type SlaTable = z.infer<typeof slaTableSchema>;
 
+/**
+ * Who decides a breached gate of this ring (rollback, retry-failed, override). Optional: without it
+ * the canary and pilot gates go to the pilot approvers and the production gate to the production
+ * approvers (domain/cycle-deciders.ts).
+ */
+const gateSchema = z
+  .object({ deciders: z.array(identity).min(1, 'must name at least one person who decides this gate') })
+  .strict();
+
 const ringBase = {
   soak: within('soak'),
   failureThreshold: z
     .number()
     .min(POLICY_BOUNDS.failureThreshold[0], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`)
     .max(POLICY_BOUNDS.failureThreshold[1], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`),
+  gate: gateSchema.optional(),
 };
 
 const promotionSchema = z
@@ -342,7 +352,8 @@ export const policySchema = z
   .strict()
   .superRefine((policy, ctx) => {
     if (policy.signing.requireSignedApprovals) {
-      const deciders = new Set([...policy.rings.pilot.promotion.approvers, ...policy.rings.production.promotion.approvers, ...policy.exceptions.approvers, ...policy.clients.map((c) => c.owner)]);
+      const gateDeciders = RINGS.flatMap((ring) => policy.rings[ring].gate?.deciders ?? []);
+      const deciders = new Set([...policy.rings.pilot.promotion.approvers, ...policy.rings.production.promotion.approvers, ...gateDeciders, ...policy.exceptions.approvers, ...policy.clients.map((c) => c.owner)]);
       for (const person of deciders) {
         if (!policy.signing.publicKeys[person]) {
           ctx.addIssue({ code: 'custom', path: ['signing', 'publicKeys'], message: `requireSignedApprovals is on but ${person} has no public key` });

@@ -24,37 +24,46 @@ export function approvalMessage(facts: ApprovalFacts): string {
   return ['patchctl-approval', 'v1', facts.workflowId, facts.subject, facts.decision, facts.by, facts.signedAt].join('|');
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-function fromBase64(text: string): Uint8Array {
-  const clean = text.replace(/[^A-Za-z0-9+/]/g, '');
-  const bytes: number[] = [];
+/**
+ * Standard base64 (RFC 4648 §4, padded), strict: anything else is undefined rather than decoded
+ * around. The sandbox has neither Buffer nor atob, hence this one decoder.
+ */
+export function decodeBase64(text: string): Uint8Array | undefined {
+  if (!BASE64.test(text)) return undefined;
+  const body = text.replace(/=+$/, '');
+  const bytes = new Uint8Array(Math.floor((body.length * 6) / 8));
   let buffer = 0;
   let bits = 0;
-  for (const char of clean) {
-    buffer = (buffer << 6) | ALPHABET.indexOf(char);
+  let at = 0;
+  for (const char of body) {
+    buffer = ((buffer << 6) | ALPHABET.indexOf(char)) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      bytes.push((buffer >> bits) & 0xff);
+      bytes[at++] = (buffer >> bits) & 0xff;
     }
   }
-  return Uint8Array.from(bytes);
+  return bytes;
 }
 
 /** The raw 32-byte key inside an Ed25519 SPKI PEM (`-----BEGIN PUBLIC KEY-----`). */
 export function ed25519KeyFromPem(pem: string): Uint8Array | undefined {
-  const body = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '');
-  const der = fromBase64(body);
+  // PEM wraps its base64 body in lines; the body itself must be strict base64.
+  const body = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, '');
+  const der = decodeBase64(body);
   // SPKI for Ed25519 is a fixed 12-byte header (OID 1.3.101.112) followed by the key.
-  return der.length === 44 && der[0] === 0x30 && der[8] === 0x70 ? der.slice(12) : undefined;
+  return der && der.length === 44 && der[0] === 0x30 && der[8] === 0x70 ? der.slice(12) : undefined;
 }
 
 export function verifyApproval(publicKeyPem: string, facts: ApprovalFacts, signature: ApprovalSignature): boolean {
   const key = ed25519KeyFromPem(publicKeyPem);
-  if (!key) return false;
+  const value = decodeBase64(signature.value);
+  if (!key || !value) return false;
   try {
-    return ed25519.verify(fromBase64(signature.value), new TextEncoder().encode(approvalMessage(facts)), key);
+    return ed25519.verify(value, new TextEncoder().encode(approvalMessage(facts)), key);
   } catch {
     return false;
   }
@@ -72,7 +81,7 @@ export interface SigningPolicy {
 export function signatureProblem(signing: SigningPolicy | undefined, facts: Omit<ApprovalFacts, 'signedAt'>, signature: ApprovalSignature | undefined): string | undefined {
   if (!signing) return undefined;
   if (!signature) {
-    return signing.required ? 'policy requires signed approvals: sign with your key (`--key FILE`; create one with `patchctl keys generate`)' : undefined;
+    return signing.required ? 'policy requires signed approvals and this decision carries no signature' : undefined;
   }
   const key = signing.publicKeys[facts.by];
   if (!key) return `${facts.by} has no public key in policy (signing.publicKeys), so the signature cannot be checked`;

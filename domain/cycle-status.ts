@@ -3,6 +3,7 @@ import type { AssetClass, RingName, Severity } from '../config/policy-schema';
 export type CyclePhase =
   | 'planning'
   | 'awaiting-approval'
+  | 'awaiting-window'
   | 'deploying'
   | 'awaiting-decision'
   | 'soaking'
@@ -15,6 +16,7 @@ export type RingState =
   | 'skipped'
   | 'awaiting-approval'
   | 'rejected'
+  | 'awaiting-window'
   | 'deploying'
   | 'gate-breached'
   | 'soaking'
@@ -40,6 +42,8 @@ export interface RingProgress extends RingCounts {
   failureRate: number;
   threshold: number;
   soakUntil?: string;
+  /** While the ring waits for its maintenance window (state `awaiting-window`): when it opens. */
+  windowOpensAt?: string;
   startedAt?: string;
   endedAt?: string;
 }
@@ -85,6 +89,13 @@ export interface ExcludedAsset {
 
 export type CycleOutcome = 'completed' | 'rolled-back';
 
+/** The phases a cycle ends in: nothing changes after them. */
+const ENDED_CYCLE_PHASES: readonly CyclePhase[] = ['completed', 'rolled-back'];
+
+export function isCycleEnded(phase: CyclePhase): boolean {
+  return ENDED_CYCLE_PHASES.includes(phase);
+}
+
 export interface CycleStatus {
   cycleId: string;
   clientId: string;
@@ -101,6 +112,25 @@ export interface CycleStatus {
   decisions: DecisionRecord[];
   outcome?: { status: CycleOutcome; reason: string; endedAt: string };
 }
+
+/** What `patchCycle` returns; `cycle status` answers a closed cycle from it. */
+export interface PatchCycleResult {
+  cycleId: string;
+  status: CycleOutcome;
+  reason: string;
+  rings: RingProgress[];
+  /** Assets the plan left out (exception or isolated lane), first EXCLUDED_LIST_LIMIT of them. */
+  excluded: ExcludedAsset[];
+  decisions: DecisionRecord[];
+}
+
+/**
+ * Wire names of the queries, for readers that must not import workflows/ (evidence builders in
+ * activities/): `handle.query<CycleStatus>(CYCLE_STATUS_QUERY)`. workflows/cycle/messages.ts defines
+ * the queries with these names.
+ */
+export const CYCLE_STATUS_QUERY = 'cycleStatus';
+export const RING_PROGRESS_QUERY = 'ringProgress';
 
 export interface RingRolloutProgress extends RingCounts {
   ring: RingName;

@@ -1,5 +1,6 @@
 import type { SigningPolicy } from './approval-signature';
 import { formatDuration } from '../config/duration';
+import type { PatchPolicy } from '../config/policy-schema';
 
 // Pure rules of the exception lifecycle, shared by the workflow (defence) and the CLI (first check).
 
@@ -26,6 +27,18 @@ export type ExceptionState =
 
 /** States in which the assets stay out of patch cycles. */
 export const EXCLUDING_STATES: readonly ExceptionState[] = ['active', 'renewal-pending'];
+
+/** States an exception ends in: nothing changes after them. */
+const ENDED_EXCEPTION_STATES: readonly ExceptionState[] = ['expired', 'revoked', 'rejected'];
+
+export function isExceptionEnded(state: ExceptionState): boolean {
+  return ENDED_EXCEPTION_STATES.includes(state);
+}
+
+/** The end that matters for the kind: the hard expiry of a deferral, the review date of a lane. */
+export function exceptionEnd(s: { kind: string; expiresAt?: string | null; reviewAt?: string | null }): string | undefined {
+  return (s.kind === 'deferral' ? s.expiresAt : s.reviewAt) ?? undefined;
+}
 
 export interface ExceptionRequest {
   exceptionId: string;
@@ -57,6 +70,20 @@ export interface ExceptionRules {
   reviewIntervalMs: number;
   /** Public keys of owners and approvers; when `required`, unsigned decisions are refused. */
   signing?: SigningPolicy;
+}
+
+/** The rules of the policy for exceptions of a client whose owner is `owner`. */
+export function exceptionRulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
+  const rules = policy.exceptions;
+  return {
+    owner,
+    approvers: rules.approvers,
+    maxDurationMs: rules.maxDuration,
+    reminderBeforeMs: rules.reminderBefore,
+    decisionTimeoutMs: rules.decisionTimeout,
+    reviewIntervalMs: rules.reviewInterval,
+    signing: { required: policy.signing.requireSignedApprovals, publicKeys: policy.signing.publicKeys },
+  };
 }
 
 export interface ExceptionProblem {
@@ -108,6 +135,9 @@ export interface ExceptionEvent {
   /** The decider's Ed25519 signature and the exact message signed, checkable offline. */
   signature?: { signedAt: string; value: string; message: string };
 }
+
+/** Wire name of the query that returns an `ExceptionStatus` (workflows/exception/messages.ts). */
+export const EXCEPTION_STATUS_QUERY = 'exceptionStatus';
 
 /** What `exception show` and the exceptionStatus query return. */
 export interface ExceptionStatus {

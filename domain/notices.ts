@@ -62,6 +62,39 @@ export function cycleEnded(cycleId: string, to: string[], status: string, reason
   };
 }
 
-export function exceptionNotice(exceptionId: string, what: string, to: string[], subject: string, text: string): Notice {
+function exceptionNotice(exceptionId: string, what: string, to: string[], subject: string, text: string): Notice {
   return { messageId: id(`exception.${exceptionId}`, what), to, subject: `[patchctl] ${subject}`, text };
+}
+
+/** What an exception's mail is about: the exception, where its workflow runs, what it covers. */
+export interface ExceptionSubject {
+  clientId: string;
+  exceptionId: string;
+  hostnames: readonly string[];
+  requestedBy: string;
+  reason: string;
+}
+
+const exceptionRef = (e: ExceptionSubject) => `${e.clientId}/${e.exceptionId}`;
+const renewCommand = (e: ExceptionSubject) => `patchctl exception renew ${exceptionRef(e)} --until <date> --reason "..." --as <you>`;
+
+/** `label` is `grant` for a new exception, `renew` for a renewal. */
+export function exceptionSignOffRequest(e: ExceptionSubject, label: string, owner: string): Notice {
+  return exceptionNotice(e.exceptionId, `${label}.signoff`, [owner], `Sign off exception ${e.exceptionId}`, `${e.requestedBy} asks to ${label} an exception for ${e.hostnames.join(', ')}: ${e.reason}.\n\npatchctl exception signoff ${exceptionRef(e)} --as ${owner}\n`);
+}
+
+export function exceptionApprovalRequest(e: ExceptionSubject, label: string, to: string[], signedOffBy: string | undefined): Notice {
+  return exceptionNotice(e.exceptionId, `${label}.approval`, to, `Approve exception ${e.exceptionId}`, `Signed off by ${signedOffBy}. Approve:\n\npatchctl exception approve ${exceptionRef(e)} --as <you>\n`);
+}
+
+export function exceptionReminder(e: ExceptionSubject, to: string[], end: string): Notice {
+  return exceptionNotice(e.exceptionId, `reminder.${end}`, to, `Exception ${e.exceptionId} ends ${end}`, `${e.exceptionId} for ${e.hostnames.join(', ')} ends at ${end}. Renew it (new sign-off and approval) or let the patches back into the next cycle:\n\n${renewCommand(e)}\n`);
+}
+
+export function exceptionReviewDue(e: ExceptionSubject, to: string[], end: string): Notice {
+  return exceptionNotice(e.exceptionId, `review.${end}`, to, `Review the isolated lane ${e.exceptionId}`, `The review date ${end} of ${e.exceptionId} has come. Renew it with a new review date or it expires:\n\n${renewCommand(e)}\n`);
+}
+
+export function exceptionEnded(e: ExceptionSubject, to: string[], status: string, reason: string): Notice {
+  return exceptionNotice(e.exceptionId, status, to, `Exception ${e.exceptionId} ${status}`, `${e.exceptionId} (${e.hostnames.join(', ')}) is ${status}: ${reason}.\n`);
 }

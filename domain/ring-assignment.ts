@@ -1,4 +1,4 @@
-import type { AssetClass, AssetRole, OperatingSystem, RingName } from '../config/policy-schema';
+import { RINGS, type AssetClass, type AssetRole, type OperatingSystem, type RingName } from '../config/policy-schema';
 import { stableHash } from './stable-hash';
 
 export interface PlannableAsset {
@@ -92,7 +92,7 @@ export interface BatchedMember<A> {
 /** Splits each ring into batches of `batchSize` in the ring's stable order. */
 export function batchRings<A extends PlannableAsset>(rings: RingAssignment<A>, batchSize: number): BatchedMember<A>[] {
   const members: BatchedMember<A>[] = [];
-  for (const ring of ['canary', 'pilot', 'production'] as const) {
+  for (const ring of RINGS) {
     rings[ring].forEach((asset, i) => members.push({ asset, ring, batchIndex: Math.floor(i / batchSize) }));
   }
   return members;

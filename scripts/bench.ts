@@ -23,7 +23,7 @@ import { repoRoot } from '../config/repo-root';
 import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
 import { cycleWorkflowId } from '../domain/ids';
 import { workflowSource } from '../workers/workflow-source';
-import { patchCycle } from '../workflows/patch-cycle';
+import { patchCycle } from '../workflows/cycle/patch-cycle';
 
 // `npm run bench`: a whole patch cycle (plan, three rings, snapshots, deploy, verify) on the real dev
 // server and PostgreSQL with the simulated fleet, next to the floor: the same server running the same

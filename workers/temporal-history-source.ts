@@ -7,7 +7,7 @@ import type { HistoryJson } from '../activities/evidence/history-json';
 import type { HistorySource } from '../activities/evidence/history-source';
 import type { CycleStatus } from '../domain/cycle-status';
 import { failure, FailureType } from '../domain/failure-catalog';
-import { cycleStatusQuery } from '../workflows/messages';
+import { cycleStatusQuery } from '../workflows/cycle/messages';
 
 /**
  * The evidence builders' HistorySource over a Temporal client: histories are fetched raw from the

@@ -1,5 +1,5 @@
 // The workflow bundle's entry: every workflow type the patchctl worker runs.
-export { patchCycle } from './patch-cycle';
-export { ringRollout } from './ring-rollout';
-export { ringRollback } from './ring-rollback';
-export { patchException } from './patch-exception';
+export { patchCycle } from './cycle/patch-cycle';
+export { ringRollout } from './cycle/ring-rollout';
+export { ringRollback } from './cycle/ring-rollback';
+export { patchException } from './exception/patch-exception';

@@ -1,27 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { OperatingSystem, RingName, Severity, SimulationPolicy } from '../../config/policy-schema';
+import { mixedStableHash } from '../../domain/stable-hash';
 
 // The simulated vendors must give the same answers for the same seed on every worker, after every
 // restart and in every benchmark run, so all their "randomness" is a hash of the seed and a name.
 
-/** 32-bit FNV-1a followed by a murmur3 finaliser: cheap enough to call millions of times per bench. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 /** A number in [0, 1) fixed by the seed and the parts, e.g. `hashUnit(seed, 'deploy', key)`. */
 export function hashUnit(seed: number, ...parts: readonly string[]): number {
-  return hash32(`${seed}\u0000${parts.join('\u0000')}`) / 0x1_0000_0000;
+  return mixedStableHash(`${seed}\u0000${parts.join('\u0000')}`) / 0x1_0000_0000;
 }
 
 /** An integer in [min, max] fixed by the seed and the parts. */

@@ -1,7 +1,8 @@
-import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
+import { RINGS, type ClientPolicy, type PatchPolicy } from '../../config/policy-schema';
 import type { CyclePlan, PlanCycleInput, RingPlan } from '../../domain/cycle-plan';
 import { EXCLUDED_LIST_LIMIT } from '../../domain/cycle-plan';
-import type { DeadlineGroup, ExcludedAsset } from '../../domain/cycle-status';
+import { groupDeadlines, mergeExclusions } from '../../domain/cycle-planning';
+import type { ExcludedAsset } from '../../domain/cycle-status';
 import { failure, FailureType } from '../../domain/failure-catalog';
 import { assignRings, batchCount, batchRings } from '../../domain/ring-assignment';
 import { highestSeverity, slaTerms } from '../../domain/sla';
@@ -72,49 +73,14 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     input.patchIds && input.patchIds.length > 0 ? input.patchIds.includes(m.patchId) : !input.severity || m.severity === input.severity;
   const inScope = missing.filter(wanted);
 
-  const exclusions = await loadActiveExclusions(db, client.id, plannedAt);
-  const excluded: ExcludedAsset[] = [];
-  const patchesByHost = new Map<string, MissingPatch[]>();
+  const pendingByHost = new Map<string, MissingPatch[]>();
   for (const m of inScope) {
-    const list = patchesByHost.get(m.hostname);
+    const list = pendingByHost.get(m.hostname);
     if (list) list.push(m);
-    else patchesByHost.set(m.hostname, [m]);
+    else pendingByHost.set(m.hostname, [m]);
   }
-  // One entry per host, whatever number of exceptions cover it; a partial deferral keeps the host
-  // in its ring for the other patches and says which ones were deferred.
-  const byHost = new Map<string, { lane: boolean; deferred: Set<string>; ids: string[]; all: boolean }>();
-  for (const exclusion of exclusions) {
-    for (const hostname of exclusion.hostnames) {
-      const pending = patchesByHost.get(hostname);
-      if (!pending) continue;
-      const lane = exclusion.kind === 'isolated-lane';
-      const covered = lane || exclusion.patchIds.length === 0 ? pending.map((p) => p.patchId) : pending.map((p) => p.patchId).filter((id) => exclusion.patchIds.includes(id));
-      if (covered.length === 0) continue;
-      const entry = byHost.get(hostname) ?? { lane: false, deferred: new Set<string>(), ids: [], all: false };
-      entry.lane ||= lane;
-      entry.all ||= lane || exclusion.patchIds.length === 0;
-      covered.forEach((id) => entry.deferred.add(id));
-      entry.ids.push(exclusion.exceptionId);
-      byHost.set(hostname, entry);
-    }
-  }
-  for (const [hostname, entry] of [...byHost.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const pending = patchesByHost.get(hostname) ?? [];
-    const keep = entry.all ? [] : pending.filter((p) => !entry.deferred.has(p.patchId));
-    excluded.push({
-      hostname,
-      reason: entry.lane
-        ? 'isolated lane (cannot be patched; compensating controls apply)'
-        : keep.length === 0
-          ? 'active exception (deferral)'
-          : `active exception defers ${[...entry.deferred].sort().join(', ')}; other patches proceed`,
-      exceptionId: entry.ids.sort().join(','),
-    });
-    if (keep.length === 0) patchesByHost.delete(hostname);
-    else patchesByHost.set(hostname, keep);
-  }
+  const { remaining: patchesByHost, excluded } = mergeExclusions(pendingByHost, await loadActiveExclusions(db, client.id, plannedAt));
 
-  const byId = new Map(assets.map((a) => [a.assetId, a]));
   const candidates = assets.filter((a) => patchesByHost.has(a.hostname));
   const patchCatalog = new Map(inScope.map((m) => [m.patchId, m]));
   const patches = [...patchCatalog.values()].map((m) => ({ id: m.patchId, title: m.title, product: m.product, severity: m.severity }));
@@ -148,7 +114,7 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     requestedBy: input.requestedBy,
   };
 
-  const ringPlans: RingPlan[] = (['canary', 'pilot', 'production'] as const).map((ring) => {
+  const ringPlans: RingPlan[] = RINGS.map((ring) => {
     const inRing = members.filter((m) => m.ring === ring);
     return {
       ring,
@@ -159,18 +125,9 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     };
   });
 
-  const groups = new Map<string, DeadlineGroup>();
-  for (const m of members) {
-    const severity = highestSeverity((patchesByHost.get(byId.get(m.assetId)?.hostname ?? '') ?? []).map((p) => p.severity));
-    const key = `${m.assetClass}|${severity}`;
-    const group = groups.get(key);
-    const deadline = m.slaDeadline.toISOString();
-    if (!group) groups.set(key, { assetClass: m.assetClass, severity, assets: 1, deadline, atRisk: false });
-    else {
-      group.assets++;
-      if (deadline < group.deadline) group.deadline = deadline;
-    }
-  }
+  const deadlines = groupDeadlines(
+    members.map((m) => ({ assetClass: m.assetClass, severity: highestSeverity((patchesByHost.get(m.hostname) ?? []).map((p) => p.severity)), deadline: m.slaDeadline })),
+  );
 
   const plan: CyclePlan = {
     cycleId: input.cycleId,
@@ -182,7 +139,7 @@ async function draftPlan(deps: ActivityDeps, input: PlanCycleInput): Promise<Dra
     rings: ringPlans,
     excluded: excluded.slice(0, EXCLUDED_LIST_LIMIT),
     excludedCount: excluded.length,
-    deadlines: [...groups.values()].sort((a, b) => a.deadline.localeCompare(b.deadline)),
+    deadlines,
     ringsPolicy: policy.rings,
     rollout: policy.rollout,
     escalation: policy.msp.escalation,

@@ -1,4 +1,4 @@
-import type { ExceptionRules } from '../../domain/exception';
+import { exceptionRulesFor, type ExceptionRules } from '../../domain/exception';
 import { clientPolicy } from '../cycle/plan-cycle';
 import type { ActivityDeps } from '../deps';
 import { saveException, type ExceptionRecord } from '../store/exception-store';
@@ -6,16 +6,7 @@ import { saveException, type ExceptionRecord } from '../store/exception-store';
 /** The rules an exception of this client is judged by, from the policy the worker loaded. */
 export async function loadExceptionRules(deps: ActivityDeps, input: { clientId: string }): Promise<ExceptionRules> {
   const client = clientPolicy(deps.policy, input.clientId);
-  const rules = deps.policy.exceptions;
-  return {
-    owner: client.owner,
-    approvers: rules.approvers,
-    maxDurationMs: rules.maxDuration,
-    reminderBeforeMs: rules.reminderBefore,
-    decisionTimeoutMs: rules.decisionTimeout,
-    reviewIntervalMs: rules.reviewInterval,
-    signing: { required: deps.policy.signing.requireSignedApprovals, publicKeys: deps.policy.signing.publicKeys },
-  };
+  return exceptionRulesFor(deps.policy, client.owner);
 }
 
 export async function recordException(deps: ActivityDeps, row: ExceptionRecord): Promise<void> {

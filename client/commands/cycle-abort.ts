@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { abortSignal } from '../../workflows/messages';
+import { abortSignal } from '../../workflows/cycle/messages';
 import { actor, withCycle } from '../cycle-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';

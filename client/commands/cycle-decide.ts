@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { RINGS } from '../../config/policy-schema';
-import { gateDecisionUpdate } from '../../workflows/messages';
+import { gateDecisionUpdate } from '../../workflows/cycle/messages';
 import { signApproval, signingKeyFile } from '../approval-signing';
 import { withCycle } from '../cycle-target';
 import { parseOptions } from '../options';

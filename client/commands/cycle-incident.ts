@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { incidentSignal } from '../../workflows/messages';
+import { incidentSignal } from '../../workflows/cycle/messages';
 import { actor, withCycle } from '../cycle-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { pauseSignal } from '../../workflows/messages';
+import { pauseSignal } from '../../workflows/cycle/messages';
 import { cycleControlCommand } from '../cycle-control-command';
 
 export function cyclePauseCommand(): Command {

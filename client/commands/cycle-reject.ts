@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { cycleStatusQuery, rejectPromotionUpdate } from '../../workflows/messages';
+import { cycleStatusQuery, rejectPromotionUpdate } from '../../workflows/cycle/messages';
 import { signApproval, signingKeyFile } from '../approval-signing';
 import { withCycle } from '../cycle-target';
 import { parseOptions } from '../options';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resumeSignal } from '../../workflows/messages';
+import { resumeSignal } from '../../workflows/cycle/messages';
 import { cycleControlCommand } from '../cycle-control-command';
 
 export function cycleResumeCommand(): Command {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { CycleStatus } from '../../domain/cycle-status';
+import { isCycleEnded, type CycleStatus } from '../../domain/cycle-status';
 import { withCycle } from '../cycle-target';
 import { failed } from '../errors';
 import { liveStatus, printCycleStatus } from '../cycle-view';
@@ -13,7 +13,7 @@ const options = z.object({
   json: z.boolean().optional(),
 });
 
-const ended = (s: CycleStatus) => s.phase === 'completed' || s.phase === 'rolled-back';
+const ended = (s: CycleStatus) => isCycleEnded(s.phase);
 
 export function cycleStatusCommand(): Command {
   return new Command('status')

@@ -11,7 +11,7 @@ import { createPool } from '../../activities/store/pool';
 import { loadPolicy } from '../../config/load-policy';
 import { repoRoot } from '../../config/repo-root';
 import type { RingProgress } from '../../domain/cycle-status';
-import type { PatchCycleResult } from '../../workflows/patch-cycle';
+import type { PatchCycleResult } from '../../domain/cycle-status';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
 import type { ExceptionRequest } from '../../domain/exception';
@@ -22,7 +22,7 @@ import { failed } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../output';
 import { withClient } from '../temporal-connection';
-import { revokeExceptionUpdate } from '../../workflows/messages';
+import { revokeExceptionUpdate } from '../../workflows/exception/messages';
 
 const options = z.object({
   endpoints: z.coerce.number().int().min(30, 'must be at least 30 (10 per client)').max(100_000).default(300),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { approveExceptionUpdate } from '../../workflows/messages';
+import { approveExceptionUpdate } from '../../workflows/exception/messages';
 import { signApproval, signingKeyFile } from '../approval-signing';
 import { nextStep, settledStatus, withException } from '../exception-target';
 import { parseOptions } from '../options';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { renewExceptionUpdate } from '../../workflows/messages';
+import { renewExceptionUpdate } from '../../workflows/exception/messages';
 import { DATE_HELP, dateOption, nextStep, settledStatus, withException } from '../exception-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';

@@ -4,18 +4,17 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { listAssets, UnknownClientError } from '../../activities/store/inventory-store';
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
-import type { PatchPolicy } from '../../config/policy-schema';
 import type { InputProblem } from '../../config/problems';
 import {
   CONTROL_CATEGORIES,
   exceptionRequestProblems,
+  exceptionRulesFor,
   type CompensatingControl,
   type ExceptionRequest,
-  type ExceptionRules,
   type ExceptionStatus,
 } from '../../domain/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
-import { patchException } from '../../workflows/patch-exception';
+import { patchException } from '../../workflows/exception/patch-exception';
 import { actor } from '../cycle-target';
 import { badInput, notFound } from '../errors';
 import { DATE_HELP, dateOption, exceptionEnd, loadPolicy, nextStep, settledStatus } from '../exception-target';
@@ -68,18 +67,6 @@ const FLAG_FOR_FIELD: Record<string, string> = {
 
 function flagFor(field: string): string {
   return FLAG_FOR_FIELD[field.replace(/\[.*$/, '')] ?? field;
-}
-
-function rulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
-  const rules = policy.exceptions;
-  return {
-    owner,
-    approvers: rules.approvers,
-    maxDurationMs: rules.maxDuration,
-    reminderBeforeMs: rules.reminderBefore,
-    decisionTimeoutMs: rules.decisionTimeout,
-    reviewIntervalMs: rules.reviewInterval,
-  };
 }
 
 /** Hosts not in the client's inventory: an exception for an asset nobody manages protects nothing. */
@@ -138,7 +125,7 @@ export function exceptionRequestCommand(): Command {
         clientApprovalRef: opts.clientApproval,
       };
       // The workflow checks the same rules; checking here first names the option and starts nothing.
-      const problems: InputProblem[] = exceptionRequestProblems(request, rulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
+      const problems: InputProblem[] = exceptionRequestProblems(request, exceptionRulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
         path: flagFor(p.field),
         message: p.message,
       }));

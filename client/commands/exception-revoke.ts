@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { revokeExceptionUpdate } from '../../workflows/messages';
+import { revokeExceptionUpdate } from '../../workflows/exception/messages';
 import { withException } from '../exception-target';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';

@@ -6,7 +6,7 @@ import { getException, type ExceptionRow } from '../../activities/store/exceptio
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
 import type { ExceptionStatus } from '../../domain/exception';
-import { exceptionStatusQuery } from '../../workflows/messages';
+import { exceptionStatusQuery } from '../../workflows/exception/messages';
 import { notFound } from '../errors';
 import { exceptionEnd, nextStep, withException, type ExceptionRef } from '../exception-target';
 import { parseOptions } from '../options';

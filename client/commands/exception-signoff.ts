@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { signOffExceptionUpdate } from '../../workflows/messages';
+import { signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { signApproval, signingKeyFile } from '../approval-signing';
 import { nextStep, settledStatus, withException } from '../exception-target';
 import { parseOptions } from '../options';

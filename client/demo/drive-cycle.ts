@@ -2,8 +2,9 @@ import type { Client } from '@temporalio/client';
 import type { PatchPolicy, RingName } from '../../config/policy-schema';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
-import { approveRingUpdate, cycleStatusQuery, gateDecisionUpdate } from '../../workflows/messages';
-import { patchCycle, type PatchCycleResult } from '../../workflows/patch-cycle';
+import { approveRingUpdate, cycleStatusQuery, gateDecisionUpdate } from '../../workflows/cycle/messages';
+import { patchCycle } from '../../workflows/cycle/patch-cycle';
+import type { PatchCycleResult } from '../../domain/cycle-status';
 
 export interface DemoCycleSpec {
   clientId: string;

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
-import { approveExceptionUpdate, exceptionStatusQuery, signOffExceptionUpdate } from '../../workflows/messages';
-import { patchException } from '../../workflows/patch-exception';
+import { approveExceptionUpdate, exceptionStatusQuery, signOffExceptionUpdate } from '../../workflows/exception/messages';
+import { patchException } from '../../workflows/exception/patch-exception';
 
 /** Plays the client owner and the MSP approver for one exception until it is active. */
 export async function driveException(

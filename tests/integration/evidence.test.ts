@@ -17,9 +17,10 @@ import type { ExceptionsDoc } from '../../activities/evidence/cycle-exceptions';
 import type { TimelineEntry } from '../../activities/evidence/timeline';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
-import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/messages';
-import { patchCycle, type PatchCycleResult } from '../../workflows/patch-cycle';
-import { ringRollout } from '../../workflows/ring-rollout';
+import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
+import { patchCycle } from '../../workflows/cycle/patch-cycle';
+import type { PatchCycleResult } from '../../domain/cycle-status';
+import { ringRollout } from '../../workflows/cycle/ring-rollout';
 import { REPO_ROOT } from '../support/cli';
 import { TASK_QUEUE, advanceUntil, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, workflowBundle, type CycleHarness } from '../support/cycle-harness';
 
@@ -151,10 +152,10 @@ describe('evidence export of a completed cycle', () => {
         join(dir, 'index.ts'),
         [
           `import { proxyActivities } from '@temporalio/workflow';`,
-          `import { patchCycle as original } from ${real('patch-cycle')};`,
-          `export { ringRollout } from ${real('ring-rollout')};`,
-          `export { ringRollback } from ${real('ring-rollback')};`,
-          `export { patchException } from ${real('patch-exception')};`,
+          `import { patchCycle as original } from ${real('cycle/patch-cycle')};`,
+          `export { ringRollout } from ${real('cycle/ring-rollout')};`,
+          `export { ringRollback } from ${real('cycle/ring-rollback')};`,
+          `export { patchException } from ${real('exception/patch-exception')};`,
           `const audit = proxyActivities<{ auditPing(): Promise<void> }>({ startToCloseTimeout: '1m' });`,
           `export async function patchCycle(input: Parameters<typeof original>[0]) {`,
           `  await audit.auditPing();`,

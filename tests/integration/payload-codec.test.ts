@@ -23,7 +23,7 @@ import { createDataConverter, createPayloadCodec } from '../../activities/codec/
 import { temporalHistorySource } from '../../workers/temporal-history-source';
 import { workflowSource } from '../../workers/workflow-source';
 import { decodeHistory, type AesGcmPayloadCodec } from '../../activities/codec/payload-codec';
-import { patchCycle } from '../../workflows/patch-cycle';
+import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { loadTestPolicy, seedFleet, workflowBundle } from '../support/cycle-harness';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 

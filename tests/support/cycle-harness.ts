@@ -17,7 +17,7 @@ import { loadPolicyFile } from '../../config/load-policy';
 import type { PatchPolicy, SimulationPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTestServer } from '../../config/temporal-binaries';
 import type { CycleStatus } from '../../domain/cycle-status';
-import { cycleStatusQuery } from '../../workflows/messages';
+import { cycleStatusQuery } from '../../workflows/cycle/messages';
 import { createTestDatabase, type TestDatabase } from './database';
 import { quietTemporalRuntime } from './quiet-runtime';
 

@@ -60,6 +60,19 @@ describe('policy loading', () => {
     expect(lines).toEqual(['clients[0].maintenanceWindows[0].duration: must be between 15m and 24h, got "25h"']);
   });
 
+  it('takes the deciders of a ring gate from rings.<ring>.gate.deciders and refuses an empty or invalid list', () => {
+    const policy = parse(readFileSync(examplePath, 'utf8')) as { rings: Record<string, Record<string, unknown>> };
+    policy.rings.canary!.gate = { deciders: ['gatekeeper@msp.example'] };
+    const accepted = parsePolicyText(stringify(policy));
+    if (!accepted.ok) throw new Error(formatProblems(accepted.problems));
+    expect(accepted.policy.rings.canary.gate?.deciders).toEqual(['gatekeeper@msp.example']);
+    expect(accepted.policy.rings.pilot.gate).toBeUndefined();
+    policy.rings.canary!.gate = { deciders: [] };
+    policy.rings.production!.gate = { deciders: ['not-an-address'] };
+    const lines = problemsOf(stringify(policy)).map((p) => p.path);
+    expect(lines).toEqual(['rings.canary.gate.deciders', 'rings.production.gate.deciders[0]']);
+  });
+
   it('reports a YAML syntax error with its line instead of a stack trace', () => {
     const problems = problemsOf('version: 1\nrings: [unclosed\n');
     expect(problems[0]?.path).toMatch(/^line \d+$/);

@@ -9,17 +9,8 @@ import type { PatchPolicy } from '../../config/policy-schema';
 import { approvalMessage } from '../../domain/approval-signature';
 import { cycleWorkflowId } from '../../domain/ids';
 import type { CycleStatus } from '../../domain/cycle-status';
-import { patchCycle, type PatchCycleInput } from '../../workflows/patch-cycle';
-import {
-  abortSignal,
-  approveRingUpdate,
-  gateDecisionUpdate,
-  incidentSignal,
-  pauseSignal,
-  rejectPromotionUpdate,
-  resumeSignal,
-  ringProgressQuery,
-} from '../../workflows/messages';
+import { patchCycle, type PatchCycleInput } from '../../workflows/cycle/patch-cycle';
+import { abortSignal, approveRingUpdate, gateDecisionUpdate, incidentSignal, pauseSignal, rejectPromotionUpdate, resumeSignal, ringProgressQuery } from '../../workflows/cycle/messages';
 import {
   TASK_QUEUE,
   advanceUntil,
@@ -160,7 +151,9 @@ describe('patchCycle', () => {
 
   it('waits for the client maintenance window before deploying', async () => {
     await withCycle({ client: 'night-clinic' }, async ({ handle, h }) => {
-      const status = await advanceUntil(env, handle, (s) => s.rings.some((r) => r.ring === 'canary' && r.state === 'deploying'), '1m');
+      // The cycle's own status says the ring waits for its window, and when that opens.
+      const status = await advanceUntil(env, handle, (s) => s.rings.some((r) => r.ring === 'canary' && r.state === 'awaiting-window'), '1m');
+      expect(status.phase).toBe('awaiting-window');
       const canary = status.rings.find((r) => r.ring === 'canary');
       const child = env.client.workflow.getHandle(canary?.workflowId ?? '');
       let progress = await child.query(ringProgressQuery);
@@ -173,6 +166,7 @@ describe('patchCycle', () => {
       // Saturday 22:00 in Berlin is 20:00 or 21:00 UTC depending on daylight saving.
       expect(opens.getUTCDay()).toBe(6);
       expect([20, 21]).toContain(opens.getUTCHours());
+      expect(canary?.windowOpensAt).toBe(progress.windowOpensAt);
       const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
       expect(rows[0].n).toBe(0);
       await advanceUntil(env, handle, pendingPromotion('pilot'), '2h');
@@ -195,8 +189,11 @@ describe('patchCycle', () => {
       await recordHistories(env, 'gate-rollback', [handle.workflowId, `${handle.workflowId}/ring/canary`, `${handle.workflowId}/ring/canary/rollback`]);
       expect(result.rings[0]?.state).toBe('rolled-back');
       expect(result.rings[1]?.state).toBe('pending');
-      const tickets = await h.db.pool.query(`SELECT summary FROM sim_psa_tickets`);
+      const tickets = await h.db.pool.query(`SELECT summary, status, notes FROM sim_psa_tickets`);
       expect(tickets.rows.map((r: { summary: string }) => r.summary)).toEqual([expect.stringContaining('canary gate breached')]);
+      // The gate is resolved, so its ticket is closed with the decision as its last note.
+      expect(tickets.rows[0].status).toBe('closed');
+      expect(tickets.rows[0].notes.at(-1).text).toContain('lead@msp.test decided rollback: installer broken');
     });
   });
 
@@ -354,12 +351,15 @@ describe('patchCycle', () => {
   });
 
   it('rolls back by itself when nobody decides on a breached gate in time', async () => {
-    await withCycle({ simulation: { failingRings: ['canary'] } }, async ({ handle }) => {
+    await withCycle({ simulation: { failingRings: ['canary'] } }, async ({ handle, h }) => {
       await advanceUntil(env, handle, pendingGate('canary'));
       const result = await handle.result();
       expect(result.status).toBe('rolled-back');
       expect(result.reason).toContain('no gate decision by');
       expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'timeout', by: 'patchctl' }));
+      const tickets = await h.db.pool.query(`SELECT status, notes FROM sim_psa_tickets`);
+      expect(tickets.rows.map((r: { status: string }) => r.status)).toEqual(['closed']);
+      expect(tickets.rows[0].notes.at(-1).text).toContain('No decision by');
     });
   });
 

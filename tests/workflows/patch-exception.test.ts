@@ -9,14 +9,8 @@ import { approvalMessage } from '../../domain/approval-signature';
 import type { CyclePlan } from '../../domain/cycle-plan';
 import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
-import {
-  approveExceptionUpdate,
-  exceptionStatusQuery,
-  renewExceptionUpdate,
-  revokeExceptionUpdate,
-  signOffExceptionUpdate,
-} from '../../workflows/messages';
-import { patchException } from '../../workflows/patch-exception';
+import { approveExceptionUpdate, exceptionStatusQuery, renewExceptionUpdate, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
+import { patchException } from '../../workflows/exception/patch-exception';
 import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, recordHistories, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
 
 // Time is global to a time-skipping environment, so these tests run one after another, and every

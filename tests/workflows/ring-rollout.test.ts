@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
 import { ringWorkflowId } from '../../domain/ids';
-import { ringRollout } from '../../workflows/ring-rollout';
+import { ringRollout } from '../../workflows/cycle/ring-rollout';
 import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
 
 let env: TestWorkflowEnvironment;

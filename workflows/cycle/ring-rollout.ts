@@ -1,11 +1,11 @@
-import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { PatchctlActivities } from '../activities/create-activities';
-import type { MaintenanceWindow, RingName, WorkloadCheck } from '../config/policy-schema';
-import type { AssetResult } from '../domain/batch';
-import type { RingCounts, RingRolloutProgress } from '../domain/cycle-status';
-import { currentOrNextWindow } from '../domain/maintenance-window';
-import { batchActivity } from './activity-options';
-import { pauseSignal, resumeSignal, ringProgressQuery } from './messages';
+import { condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { PatchctlActivities } from '../../activities/create-activities';
+import type { MaintenanceWindow, RingName, WorkloadCheck } from '../../config/policy-schema';
+import type { AssetResult } from '../../domain/batch';
+import type { RingCounts, RingRolloutProgress } from '../../domain/cycle-status';
+import { currentOrNextWindow } from '../../domain/maintenance-window';
+import { batchActivity } from '../activity-options';
+import { pauseSignal, resumeSignal, ringProgressQuery, ringReportSignal } from './messages';
 
 const batch = proxyActivities<PatchctlActivities>(batchActivity);
 
@@ -38,6 +38,11 @@ export interface RingRolloutResult extends RingCounts {
 }
 
 const FAILED_SAMPLE = 20;
+/**
+ * Batch reports to the cycle are at most this often (plus one per maintenance-window wait), so a
+ * 1,000-batch ring adds minutes' worth of signals to the cycle's history, not one per batch.
+ */
+const REPORT_EVERY_MS = 60_000;
 
 /**
  * Deploys one ring (or the failures of an earlier attempt), batch by batch, inside the client's
@@ -56,6 +61,14 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
     ...counts,
   };
   setHandler(ringProgressQuery, () => ({ ...progress, ...counts }));
+  // The cycle's status shows the live counts and window waits of its running ring.
+  const cycleId = workflowInfo().parent?.workflowId;
+  let reportedAt: number | undefined;
+  const report = async () => {
+    if (!cycleId) return;
+    reportedAt = Date.now();
+    await getExternalWorkflowHandle(cycleId).signal(ringReportSignal, { ...progress, ...counts }).catch(() => undefined);
+  };
   setHandler(pauseSignal, () => void (paused = true));
   setHandler(resumeSignal, () => void (paused = false));
 
@@ -73,8 +86,11 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
       progress.phase = 'waiting-for-window';
       progress.windowOpensAt = window.opensAt.toISOString();
       log.info('waiting for maintenance window', { ring: input.ring, opensAt: progress.windowOpensAt });
+      await report();
       await sleep(wait);
       progress.windowOpensAt = undefined;
+      progress.phase = 'deploying';
+      await report();
     }
 
     const ref = { cycleId: input.cycleId, clientId: input.clientId, ring: input.ring, batchIndex, attempt: input.attempt };
@@ -97,6 +113,8 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
     }
     progress.batchesDone = batchIndex + 1;
     progress.phase = 'deploying';
+    const lastBatch = batchIndex + 1 >= input.batches;
+    if (!lastBatch && (reportedAt === undefined || Date.now() - reportedAt >= REPORT_EVERY_MS)) await report();
 
     const runFull = workflowInfo().continueAsNewSuggested || batchIndex + 1 - firstBatch >= batchesPerRun;
     if (runFull && batchIndex + 1 < input.batches) {

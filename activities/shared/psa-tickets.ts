@@ -1,11 +1,7 @@
 import type { ActivityDeps } from '../deps';
-import type { MailMessage, TicketRequest } from '../ports';
-import { setCycleStatus, type CycleRecordStatus } from '../store/cycle-store';
+import type { TicketRequest } from '../ports';
 
-export async function sendNotice(deps: ActivityDeps, message: MailMessage): Promise<void> {
-  if (message.to.length === 0) return;
-  await deps.mailer.send(message);
-}
+// The PSA tickets of gate breaches and exceptions, on the client's PSA.
 
 export async function openTicket(deps: ActivityDeps, request: TicketRequest): Promise<{ ticketId: string }> {
   return deps.adaptersFor(request.clientId).psa.openTicket(request);
@@ -15,13 +11,7 @@ export async function addTicketNote(deps: ActivityDeps, input: { clientId: strin
   await deps.adaptersFor(input.clientId).psa.addNote(input.ticketId, input.text);
 }
 
+/** Closes a ticket; the resolution becomes its last note. */
 export async function closeTicket(deps: ActivityDeps, input: { clientId: string; ticketId: string; resolution: string }): Promise<void> {
   await deps.adaptersFor(input.clientId).psa.closeTicket(input.ticketId, input.resolution);
-}
-
-export async function recordCycleStatus(
-  deps: ActivityDeps,
-  input: { cycleId: string; status: CycleRecordStatus; reason?: string; ended: boolean },
-): Promise<void> {
-  await setCycleStatus(deps.db, input.cycleId, input.status, input.reason ?? null, input.ended);
 }

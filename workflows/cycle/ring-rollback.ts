@@ -1,7 +1,7 @@
 import { continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { PatchctlActivities } from '../activities/create-activities';
-import type { RingName } from '../config/policy-schema';
-import { batchActivity } from './activity-options';
+import type { PatchctlActivities } from '../../activities/create-activities';
+import type { RingName } from '../../config/policy-schema';
+import { batchActivity } from '../activity-options';
 
 const batch = proxyActivities<PatchctlActivities>(batchActivity);
 
