@@ -4,6 +4,7 @@ import { deployBatch, pollBatchJobs, snapshotBatch, verifyBatch } from './cycle/
 import { rollbackBatch, verifyRollbackBatch } from './cycle/rollback-batches';
 import { addTicketNote, closeTicket, openTicket, recordCycleStatus, sendNotice } from './cycle/notices';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
+import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -28,6 +29,9 @@ export function createActivities(deps: ActivityDeps) {
     recordCycleStatus: bind(deps, recordCycleStatus),
     loadExceptionRules: bind(deps, loadExceptionRules),
     recordException: bind(deps, recordException),
+    listReportClients: bind(deps, listReportClients),
+    buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
+    mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),
   };
 }
 

@@ -3,3 +3,4 @@ export { patchCycle } from './patch-cycle';
 export { ringRollout } from './ring-rollout';
 export { ringRollback } from './ring-rollback';
 export { patchException } from './patch-exception';
+export { monthlyReport } from './reporting/monthly-report';

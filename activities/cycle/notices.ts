@@ -1,6 +1,7 @@
 import type { ActivityDeps } from '../deps';
 import type { MailMessage, TicketRequest } from '../ports';
 import { setCycleStatus } from '../store/cycle-store';
+import { recordPatchTicket } from '../store/report-store';
 
 export async function sendNotice(deps: ActivityDeps, message: MailMessage): Promise<void> {
   if (message.to.length === 0) return;
@@ -8,7 +9,10 @@ export async function sendNotice(deps: ActivityDeps, message: MailMessage): Prom
 }
 
 export async function openTicket(deps: ActivityDeps, request: TicketRequest): Promise<{ ticketId: string }> {
-  return deps.adaptersFor(request.clientId).psa.openTicket(request);
+  const opened = await deps.adaptersFor(request.clientId).psa.openTicket(request);
+  // The scorecard counts patch tickets opened outside the client's business hours.
+  await recordPatchTicket(deps.db, { key: request.key, ticketId: opened.ticketId, clientId: request.clientId, summary: request.summary });
+  return opened;
 }
 
 export async function addTicketNote(deps: ActivityDeps, input: { clientId: string; ticketId: string; text: string }): Promise<void> {
