@@ -29,7 +29,7 @@ export function barChartSvg(options: BarChartOptions): string {
       textStyle: { fontFamily: 'DejaVu Sans, Arial, sans-serif' },
       title: { text: options.title, left: 0, textStyle: { fontSize: 13 } },
       legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 48, right: 12, top: 40, bottom: 28 },
+      grid: { left: 48, right: 12, top: 56, bottom: 28 },
       xAxis: { type: 'category', data: options.categories, axisLabel: { fontSize: 11 } },
       yAxis: { type: 'value', max: options.max, axisLabel: { formatter: `{value}${options.unit}`, fontSize: 10 } },
       series: options.series.map((s) => ({ name: s.name, type: 'bar', data: s.values, barMaxWidth: 28, label: { show: true, position: 'top', fontSize: 9 } })),
