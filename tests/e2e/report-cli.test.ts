@@ -67,5 +67,6 @@ describe('patchctl report, inventory export and schedule', () => {
     } finally {
       await dev.stop();
     }
-  });
+    // A dev stack start, Chromium printing one PDF per client, and a dozen CLI processes on a busy 2-core machine.
+  }, 400_000);
 });
