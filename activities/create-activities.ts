@@ -4,6 +4,7 @@ import { deployBatch, pollBatchJobs, snapshotBatch, verifyBatch } from './cycle/
 import { rollbackBatch, verifyRollbackBatch } from './cycle/rollback-batches';
 import { addTicketNote, closeTicket, openTicket, recordCycleStatus, sendNotice } from './cycle/notices';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
+import { alertSlaBreaches } from './alerts/sla-alerts';
 import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     listReportClients: bind(deps, listReportClients),
     buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
     mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),
+    alertSlaBreaches: bind(deps, alertSlaBreaches),
   };
 }
 

@@ -31,7 +31,26 @@ export async function ensureMonthlyReportSchedule(client: Client, taskQueue: str
   }
 }
 
+export const SLA_ALERTS_SCHEDULE_ID = 'sla-alerts';
+
+/** 07:00 UTC every day: assets whose SLA deadline passed without verification, mailed to the escalation list. */
+export async function ensureSlaAlertSchedule(client: Client, taskQueue: string): Promise<ScheduleSetup> {
+  try {
+    await client.schedule.create({
+      scheduleId: SLA_ALERTS_SCHEDULE_ID,
+      spec: { calendars: [{ comment: 'daily, 07:00 UTC', hour: 7, minute: 0 }] },
+      action: { type: 'startWorkflow', workflowType: 'slaAlerts', workflowId: 'sla-alerts', taskQueue, args: [{}] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      state: { note: 'patchctl: daily SLA alerts (missed deadlines mailed to the escalation list)' },
+    });
+    return { scheduleId: SLA_ALERTS_SCHEDULE_ID, created: true };
+  } catch (error) {
+    if (error instanceof ScheduleAlreadyRunning) return { scheduleId: SLA_ALERTS_SCHEDULE_ID, created: false };
+    throw error;
+  }
+}
+
 /** Every schedule patchctl owns, created when missing. */
 export async function ensureSchedules(client: Client, taskQueue: string): Promise<ScheduleSetup[]> {
-  return [await ensureMonthlyReportSchedule(client, taskQueue)];
+  return [await ensureMonthlyReportSchedule(client, taskQueue), await ensureSlaAlertSchedule(client, taskQueue)];
 }

@@ -4,3 +4,4 @@ export { ringRollout } from './ring-rollout';
 export { ringRollback } from './ring-rollback';
 export { patchException } from './patch-exception';
 export { monthlyReport } from './reporting/monthly-report';
+export { slaAlerts } from './alerts/sla-alerts';

@@ -295,3 +295,39 @@ export async function claimReportMail(db: Queryable, run: { clientId: string; pe
   );
   return (rowCount ?? 0) > 0;
 }
+
+export interface SlaBreach {
+  hostname: string;
+  patchId: string;
+  severity: Severity;
+  assetClass: AssetClass;
+  state: string;
+  deadline: Date;
+}
+
+/**
+ * Pairs whose SLA deadline passed at `at` without verification, outside any exception in force:
+ * what the daily SLA alert lists and escalates. Read from the current state, newest deadlines last.
+ */
+export async function slaBreaches(db: Queryable, clientId: string, at: Date, sla: SlaTable, limit = 500): Promise<{ total: number; breaches: SlaBreach[] }> {
+  const { rows } = await db.query<{ hostname: string; patch_id: string; severity: Severity; asset_class: AssetClass; state: string; deadline: Date; total: number }>(
+    `WITH sla AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(asset_class text, severity text, window_ms bigint)),
+          in_force AS (${EXCEPTIONS_IN_FORCE}),
+          breach AS (
+            SELECT a.hostname, s.patch_id, p.severity, a.asset_class, s.state,
+                   s.detected_at + make_interval(secs => sla.window_ms / 1000.0) AS deadline
+              FROM asset_patch_state s
+              JOIN assets a ON a.id = s.asset_id
+              JOIN patches p ON p.id = s.patch_id
+              JOIN sla ON sla.asset_class = a.asset_class AND sla.severity = p.severity
+             WHERE a.client_id = $1 AND s.state NOT IN ('verified', 'excepted')
+               AND s.detected_at + make_interval(secs => sla.window_ms / 1000.0) <= $2
+               AND NOT EXISTS (SELECT 1 FROM in_force x WHERE a.hostname = ANY (x.hostnames) AND (cardinality(x.patch_ids) = 0 OR s.patch_id = ANY (x.patch_ids))))
+     SELECT *, count(*) OVER ()::int AS total FROM breach ORDER BY deadline, hostname, patch_id LIMIT $4`,
+    [clientId, at, slaRows(sla), limit],
+  );
+  return {
+    total: rows[0]?.total ?? 0,
+    breaches: rows.map((r) => ({ hostname: r.hostname, patchId: r.patch_id, severity: r.severity, assetClass: r.asset_class, state: r.state, deadline: r.deadline })),
+  };
+}
