@@ -35,10 +35,9 @@ const RANK_SQL = TIER_STATUSES.map((s, i) => `WHEN ${i} THEN '${s}'`).join(' ');
 export async function assetStatusGroups(db: Queryable, clientId: string, asOf: Date, sla: SlaTable): Promise<AssetStatusGroup[]> {
   const { rows } = await db.query<{ asset_class: AssetClass | null; os: OperatingSystem; ephi: boolean | null; critical: TierStatus; high: TierStatus; routine: TierStatus; assets: number }>(
     `WITH sla AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(asset_class text, severity text, window_ms bigint)),
-          fleet AS (SELECT id, hostname, os, asset_class, ephi FROM assets WHERE client_id = $1 AND imported_at < $2),
           in_force AS (${EXCEPTIONS_IN_FORCE}),
           excepted AS (
-            SELECT f.id AS asset_id, x.patch_ids FROM in_force x JOIN fleet f ON f.hostname = ANY (x.hostnames)),
+            SELECT f.id AS asset_id, x.patch_ids FROM in_force x JOIN assets f ON f.client_id = $1 AND f.imported_at < $2 AND f.hostname = ANY (x.hostnames)),
           whole AS (SELECT DISTINCT asset_id FROM excepted WHERE cardinality(patch_ids) = 0),
           pair AS (
             SELECT s.asset_id, s.patch_id, p.severity, f.asset_class,
@@ -48,10 +47,10 @@ export async function assetStatusGroups(db: Queryable, clientId: string, asOf: D
                                         WHERE e.asset_id = s.asset_id AND e.patch_id = s.patch_id AND e.at < $2
                                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'missing') END AS state
               FROM asset_patch_state s
-              JOIN fleet f ON f.id = s.asset_id
+              JOIN assets f ON f.id = s.asset_id
               JOIN patches p ON p.id = s.patch_id
               LEFT JOIN sla ON sla.asset_class = f.asset_class AND sla.severity = p.severity
-             WHERE s.detected_at < $2),
+             WHERE f.client_id = $1 AND f.imported_at < $2 AND s.detected_at < $2),
           ranked AS (
             SELECT pair.asset_id, pair.severity,
                    CASE WHEN pair.state = 'verified' THEN 1
@@ -72,7 +71,8 @@ export async function assetStatusGroups(db: Queryable, clientId: string, asOf: D
                    CASE WHEN w.asset_id IS NOT NULL THEN greatest(coalesce(pa.critical, 0), 3) ELSE coalesce(pa.critical, 0) END AS critical,
                    CASE WHEN w.asset_id IS NOT NULL THEN greatest(coalesce(pa.high, 0), 3) ELSE coalesce(pa.high, 0) END AS high,
                    CASE WHEN w.asset_id IS NOT NULL THEN greatest(coalesce(pa.routine, 0), 3) ELSE coalesce(pa.routine, 0) END AS routine
-              FROM fleet f LEFT JOIN per_asset pa ON pa.asset_id = f.id LEFT JOIN whole w ON w.asset_id = f.id)
+              FROM assets f LEFT JOIN per_asset pa ON pa.asset_id = f.id LEFT JOIN whole w ON w.asset_id = f.id
+             WHERE f.client_id = $1 AND f.imported_at < $2)
      SELECT asset_class, os, ephi,
             CASE critical ${RANK_SQL} END AS critical, CASE high ${RANK_SQL} END AS high, CASE routine ${RANK_SQL} END AS routine,
             count(*)::int AS assets
