@@ -6,6 +6,8 @@ import { recordCycleStatus } from './cycle/record-cycle-status';
 import { addTicketNote, closeTicket, openTicket } from './shared/psa-tickets';
 import { sendNotice } from './shared/send-notice';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
+import { alertSlaBreaches } from './alerts/sla-alerts';
+import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -30,6 +32,10 @@ export function createActivities(deps: ActivityDeps) {
     recordCycleStatus: bind(deps, recordCycleStatus),
     loadExceptionRules: bind(deps, loadExceptionRules),
     recordException: bind(deps, recordException),
+    listReportClients: bind(deps, listReportClients),
+    buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
+    mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),
+    alertSlaBreaches: bind(deps, alertSlaBreaches),
   };
 }
 

@@ -95,6 +95,14 @@ export interface MailMessage {
   to: string[];
   subject: string;
   text: string;
+  /** Files to attach, read from disk at send time (the monthly report's PDF). */
+  attachments?: MailAttachment[];
+}
+
+export interface MailAttachment {
+  filename: string;
+  path: string;
+  contentType: string;
 }
 
 export interface MailerPort {

@@ -83,7 +83,32 @@ function findPython() {
   return undefined;
 }
 
+function onPath(name) {
+  return (process.env.PATH || '').split(path.delimiter).some((dir) => dir && isExecutable(path.join(dir, name)));
+}
+
+/**
+ * The monthly report's PDF needs Debian's chromium (poppler-utils' pdftoppm renders its pages in the
+ * tests). Installed with apt-get when missing and we are root on Debian; otherwise a notice: reports
+ * then fall back to HTML and say so.
+ */
+function ensureReportTools() {
+  const missing = [['chromium', 'chromium'], ['pdftoppm', 'poppler-utils']].filter(([bin]) => !onPath(bin)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const canApt = process.platform === 'linux' && typeof process.getuid === 'function' && process.getuid() === 0 && onPath('apt-get');
+  if (!canApt) {
+    process.stdout.write(`setup: ${missing.join(' and ')} not installed: monthly reports will be HTML only (install with \`apt-get install ${missing.join(' ')}\`)\n`);
+    return;
+  }
+  process.stdout.write(`setup: installing ${missing.join(' ')} with apt-get (PDF reports)\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = spawnSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing, 'fonts-dejavu-core'], { stdio: ['ignore', 'inherit', 'inherit'], env }) : update;
+  if (install.status !== 0) process.stdout.write(`setup: apt-get could not install ${missing.join(' ')}: monthly reports will be HTML only\n`);
+}
+
 function main() {
+  ensureReportTools();
   const binariesPresent = BINARIES.every((name) => isExecutable(exe(name)));
   if (binariesPresent && stampMatches(readStamp())) {
     process.stdout.write(`setup: Temporal tools up to date in .tools/venv (${Object.entries(PINNED).map(([p, v]) => `${p}==${v}`).join(', ')})\n`);

@@ -3,3 +3,5 @@ export { patchCycle } from './cycle/patch-cycle';
 export { ringRollout } from './cycle/ring-rollout';
 export { ringRollback } from './cycle/ring-rollback';
 export { patchException } from './exception/patch-exception';
+export { monthlyReport } from './reporting/monthly-report';
+export { slaAlerts } from './alerts/sla-alerts';

@@ -28,6 +28,13 @@ import { exceptionShowCommand } from './exception-show';
 import { exceptionSignoffCommand } from './exception-signoff';
 import { inventoryImportCommand } from './inventory-import';
 import { inventoryListCommand } from './inventory-list';
+import { inventoryExportCommand } from './inventory-export';
+import { reportMonthlyCommand } from './report-monthly';
+import { reportScorecardCommand } from './report-scorecard';
+import { scheduleListCommand } from './schedule-list';
+import { schedulePauseCommand } from './schedule-pause';
+import { scheduleResumeCommand } from './schedule-resume';
+import { scheduleTriggerCommand } from './schedule-trigger';
 
 // The command registry. To add a command: write `client/commands/<name>.ts` exporting a factory that
 // returns a commander Command, import it here and add it to its group (or to TOP_LEVEL).
@@ -37,7 +44,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import and list client assets', commands: [inventoryImportCommand, inventoryListCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand, inventoryExportCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',
@@ -72,6 +79,8 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     description: 'export, verify and replay the audit evidence of a cycle; HIPAA-aligned bundles',
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
   },
+  { name: 'report', description: 'monthly client reports and the internal scorecard', commands: [reportMonthlyCommand, reportScorecardCommand] },
+  { name: 'schedule', description: 'list, pause, resume and trigger the Temporal Schedules', commands: [scheduleListCommand, schedulePauseCommand, scheduleResumeCommand, scheduleTriggerCommand] },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
 ];
 

@@ -6,7 +6,9 @@ import type { PatchPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTemporalCli } from '../../config/temporal-binaries';
 import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from '../../activities/store/embedded-postgres';
 import { migrateUp } from '../../activities/store/migrate';
+import { ensureSchedules } from '../../workers/report-schedule';
 import { startWorker } from '../../workers/start-worker';
+import { withClient } from '../temporal-connection';
 import { badInput } from '../errors';
 import { loadEnv } from '../stack';
 import { devInfoFile, isPidAlive, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
@@ -163,6 +165,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       () => reportUnexpectedStop('the worker stopped'),
       (err: unknown) => reportUnexpectedStop(`the worker failed: ${(err as Error).message}`),
     );
+    // The monthly report Schedule; created once, left alone (e.g. paused) on later starts.
+    await withClient({ address: temporal.address, namespace: parsedEnv.TEMPORAL_NAMESPACE }, (client) => ensureSchedules(client, parsedEnv.TEMPORAL_TASK_QUEUE), parsedEnv);
 
     const info: DevInfo & { temporalPid: number } = {
       pid: process.pid,

@@ -76,6 +76,12 @@ function batchSize(ring: StubRing, batchIndex: number): number {
   return Math.max(0, Math.min(per, ring.size - batchIndex * per));
 }
 
+function notInCycles(name: string): () => Promise<never> {
+  return async () => {
+    throw new Error(`${name} is not part of a cycle or an exception`);
+  };
+}
+
 export function stubActivities(world: StubWorld): PatchctlActivities {
   const ticket = (ticketId: string) => {
     const found = world.tickets.find((t) => t.ticketId === ticketId);
@@ -131,6 +137,11 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
       return exceptionRulesFor(world.policy, client.owner);
     },
     recordException: async (row) => void world.exceptionRows.push({ id: row.id, status: row.status, statusReason: row.statusReason }),
+    // Reporting runs on its own schedule: a cycle or exception that reached for it would be a bug.
+    listReportClients: notInCycles('listReportClients'),
+    buildClientMonthlyReport: notInCycles('buildClientMonthlyReport'),
+    mailClientMonthlyReport: notInCycles('mailClientMonthlyReport'),
+    alertSlaBreaches: notInCycles('alertSlaBreaches'),
   } as PatchctlActivities;
 }
 

@@ -61,7 +61,7 @@ function smtpFailure(error: unknown): Error {
 }
 
 function mailOptions(from: string, message: MailMessage): nodemailer.SendMailOptions {
-  return { from, to: message.to, subject: message.subject, text: message.text, messageId: messageIdHeader(message.messageId) };
+  return { from, to: message.to, subject: message.subject, text: message.text, messageId: messageIdHeader(message.messageId), attachments: message.attachments };
 }
 
 function smtpUrlWithPassword(smtpUrl: string, passwordFile: string | undefined): string {

@@ -1,0 +1,68 @@
+import type { PatchPolicy } from '../../config/policy-schema';
+import { failure } from '../../domain/failure-catalog';
+import { complianceClaim } from '../../domain/reporting/compliance';
+import { deferralAging } from '../../domain/reporting/deferral-aging';
+import { topRisksReduced, type MonthlyReport } from '../../domain/reporting/monthly-report';
+import { monthPeriod } from '../../domain/reporting/period';
+import { failureRate, remediationVsSla } from '../../domain/reporting/remediation';
+import { getClient } from '../store/client-store';
+import type { Queryable } from '../store/pool';
+import {
+  assetStatusGroups,
+  deploymentCounts,
+  exceptionsInForce,
+  fleetCounts,
+  remediationInPeriod,
+  rolledBackCycles,
+  unclassifiedAssets,
+} from '../store/report-store';
+
+/**
+ * The threshold a client agreed for its patch failure rate. Until the policy carries one per client,
+ * the production ring's gate threshold is what the MSP already holds every rollout to.
+ */
+export function agreedFailureThreshold(policy: PatchPolicy): number {
+  return policy.rings.production.failureThreshold;
+}
+
+export interface MonthlyReportInput {
+  db: Queryable;
+  policy: PatchPolicy;
+  clientId: string;
+  /** YYYY-MM */
+  month: string;
+  now?: Date;
+}
+
+/** Gathers every figure of the client's monthly report as of the month's end (UTC). */
+export async function buildMonthlyReport(input: MonthlyReportInput): Promise<MonthlyReport> {
+  const { db, policy, clientId } = input;
+  const period = monthPeriod(input.month);
+  const client = await getClient(db, clientId);
+  if (!client) throw failure('NotFound', `no client "${clientId}" in the patchctl database`);
+  const [groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks] = await Promise.all([
+    assetStatusGroups(db, clientId, period.end, policy.sla),
+    fleetCounts(db, clientId, period.end),
+    unclassifiedAssets(db, clientId, period.end),
+    exceptionsInForce(db, clientId, period.end),
+    remediationInPeriod(db, clientId, period.start, period.end, policy.sla),
+    deploymentCounts(db, clientId, period.start, period.end),
+    rolledBackCycles(db, clientId, period.start, period.end),
+  ]);
+  return {
+    clientId,
+    clientName: client.name,
+    mspName: policy.msp.name,
+    period: { label: period.label, start: period.start.toISOString(), end: period.end.toISOString() },
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    assets: fleet.assets,
+    ephiAssets: fleet.ephiAssets,
+    compliance: complianceClaim(groups),
+    unclassified,
+    exceptions: deferralAging(exceptions, period.end),
+    remediation: remediationVsSla(outcomes.remediation, policy.sla),
+    failureRate: failureRate(deployments, agreedFailureThreshold(policy)),
+    rollbacks: { cycles: rollbacks, assetPatches: deployments.rolledBack },
+    topRisksReduced: topRisksReduced(outcomes.risks),
+  };
+}
