@@ -78,13 +78,20 @@ export interface ExceptionSubject {
 const exceptionRef = (e: ExceptionSubject) => `${e.clientId}/${e.exceptionId}`;
 const renewCommand = (e: ExceptionSubject) => `patchctl exception renew ${exceptionRef(e)} --until <date> --reason "..." --as <you>`;
 
-/** `label` is `grant` for a new exception, `renew` for a renewal. */
-export function exceptionSignOffRequest(e: ExceptionSubject, label: string, owner: string): Notice {
-  return exceptionNotice(e.exceptionId, `${label}.signoff`, [owner], `Sign off exception ${e.exceptionId}`, `${e.requestedBy} asks to ${label} an exception for ${e.hostnames.join(', ')}: ${e.reason}.\n\npatchctl exception signoff ${exceptionRef(e)} --as ${owner}\n`);
+/**
+ * `label` is `grant` for a new exception, `renew` for a renewal. `occurrence` tells renewals apart
+ * (the requested date): mail is sent once per Message-ID, and a second renewal must still be mailed.
+ */
+function decisionMailId(label: string, occurrence: string | undefined, step: string): string {
+  return occurrence ? `${label}.${occurrence}.${step}` : `${label}.${step}`;
 }
 
-export function exceptionApprovalRequest(e: ExceptionSubject, label: string, to: string[], signedOffBy: string | undefined): Notice {
-  return exceptionNotice(e.exceptionId, `${label}.approval`, to, `Approve exception ${e.exceptionId}`, `Signed off by ${signedOffBy}. Approve:\n\npatchctl exception approve ${exceptionRef(e)} --as <you>\n`);
+export function exceptionSignOffRequest(e: ExceptionSubject, label: string, owner: string, occurrence?: string): Notice {
+  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'signoff'), [owner], `Sign off exception ${e.exceptionId}`, `${e.requestedBy} asks to ${label} an exception for ${e.hostnames.join(', ')}: ${e.reason}.\n\npatchctl exception signoff ${exceptionRef(e)} --as ${owner}\n`);
+}
+
+export function exceptionApprovalRequest(e: ExceptionSubject, label: string, to: string[], signedOffBy: string | undefined, occurrence?: string): Notice {
+  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'approval'), to, `Approve exception ${e.exceptionId}`, `Signed off by ${signedOffBy}. Approve:\n\npatchctl exception approve ${exceptionRef(e)} --as <you>\n`);
 }
 
 export function exceptionReminder(e: ExceptionSubject, to: string[], end: string): Notice {

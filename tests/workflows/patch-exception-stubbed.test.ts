@@ -79,6 +79,28 @@ describe('patchException with stubbed activities', () => {
     });
   });
 
+  it('mails every renewal its own sign-off and approval request (one Message-ID per renewal)', async () => {
+    await withException({}, async ({ handle, world }) => {
+      await activate(handle);
+      for (const days of [40, 50]) {
+        const until = new Date((await env.currentTimeMs()) + days * DAY).toISOString();
+        await handle.executeUpdate(renewExceptionUpdate, { args: [{ by: TECH, until, reason: 'vendor slipped again' }] });
+        await waitFor(handle, (s) => s.pending?.step === 'signoff');
+        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER }] });
+        await waitFor(handle, (s) => s.pending?.step === 'approval');
+        await handle.executeUpdate(approveExceptionUpdate, { args: [{ by: LEAD }] });
+        await waitFor(handle, (s) => s.status === 'active' && !s.pending && s.expiresAt === until);
+      }
+      const signOffs = world.notices.filter((n) => n.subject.includes('Sign off exception'));
+      expect(signOffs).toHaveLength(3);
+      // The worker sends each Message-ID once: equal ids would have swallowed the second renewal's mail.
+      expect(new Set(signOffs.map((n) => n.messageId)).size).toBe(3);
+      const approvals = world.notices.filter((n) => n.subject.includes('Approve exception'));
+      expect(new Set(approvals.map((n) => n.messageId)).size).toBe(3);
+      await handle.executeUpdate(revokeExceptionUpdate, { args: [{ by: LEAD, reason: 'patched' }] });
+    });
+  });
+
   it('refuses a renewal beyond the policy maximum naming the renewal field, not a command-line option', async () => {
     await withException({}, async ({ handle }) => {
       await activate(handle);

@@ -81,7 +81,7 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
     const wasActive = ex.status.status === 'active';
     await recordStatus(ex, wasActive ? 'renewal-pending' : 'review-due', `renewal to ${request.until} requested by ${request.by}`);
     // While a renewal is decided the current expiry still holds; it cannot outlive it.
-    const renewalRefused = await obtainApprovals(ex, rules.decisionTimeoutMs, 'renew', wasActive ? Date.parse(ex.end()) : undefined);
+    const renewalRefused = await obtainApprovals(ex, rules.decisionTimeoutMs, 'renew', wasActive ? Date.parse(ex.end()) : undefined, request.until);
     ex.renewal = undefined;
     if (ex.revocation) return finishRevoked(ex);
     if (renewalRefused) {
@@ -120,7 +120,7 @@ async function openTicket(ex: ExceptionCase): Promise<void> {
  * `notAfter` (epoch ms) when given: a renewal of a running exception must be decided before it ends.
  * Returns why it was not granted, or undefined (also when it was revoked meanwhile).
  */
-async function obtainApprovals(ex: ExceptionCase, within: number, label: string, notAfter = Number.POSITIVE_INFINITY): Promise<string | undefined> {
+async function obtainApprovals(ex: ExceptionCase, within: number, label: string, notAfter = Number.POSITIVE_INFINITY, occurrence?: string): Promise<string | undefined> {
   const { input } = ex;
   const owner = ex.rules?.owner ?? '';
   ex.signedOff = false;
@@ -130,7 +130,7 @@ async function obtainApprovals(ex: ExceptionCase, within: number, label: string,
   const decideBy = (ms: number) => new Date(Date.now() + ms).toISOString();
   const signOffWindow = stepWindow();
   ex.status.pending = { step: 'signoff', who: [owner], decideBy: decideBy(signOffWindow) };
-  await activities.sendNotice(exceptionSignOffRequest(input, label, owner));
+  await activities.sendNotice(exceptionSignOffRequest(input, label, owner, occurrence));
   if (!(await condition(() => ex.signedOff || ex.revocation !== undefined, signOffWindow))) return `no sign-off by the client owner within the decision time`;
   if (ex.revocation) return undefined;
   // A renewal keeps showing renewal-pending / review-due: the exception it renews still holds.
@@ -138,7 +138,7 @@ async function obtainApprovals(ex: ExceptionCase, within: number, label: string,
   const approvers = ex.approvers();
   const approvalWindow = stepWindow();
   ex.status.pending = { step: 'approval', who: approvers, decideBy: decideBy(approvalWindow) };
-  await activities.sendNotice(exceptionApprovalRequest(input, label, approvers, ex.status.signedOffBy));
+  await activities.sendNotice(exceptionApprovalRequest(input, label, approvers, ex.status.signedOffBy, occurrence));
   if (!(await condition(() => ex.approved || ex.revocation !== undefined, approvalWindow))) return `no MSP approval within the decision time`;
   ex.status.pending = undefined;
   return undefined;
