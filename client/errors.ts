@@ -1,36 +1,45 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- the catalog and the Temporal error classes load only once something failed, so `--help` never pays for them */
 import { CommanderError } from 'commander';
-import { ZodError } from 'zod';
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { MissingBinaryError } from '../config/temporal-binaries';
-import { problemsFromZod, type InputProblem } from '../config/problems';
-import { ExitCode, exitCodeFor, isCatalogued } from '../domain/failure-catalog';
+import type { ZodError } from 'zod';
+import type { ExitCode } from '../domain/failure-catalog';
+import type { InputProblem } from '../config/problems';
 
-export { ExitCode } from '../domain/failure-catalog';
+type Outcome = Exclude<keyof typeof import('../domain/failure-catalog').ExitCode, 'ok'>;
+
+function catalog(): typeof import('../domain/failure-catalog') {
+  return require('../domain/failure-catalog') as typeof import('../domain/failure-catalog');
+}
 
 export class CliError extends Error {
+  private readonly outcome: Outcome | ExitCode;
   constructor(
     message: string,
-    readonly exitCode: ExitCode,
+    /** An outcome of the catalog's ExitCode table, or its number. */
+    outcome: Outcome | ExitCode,
     readonly fix?: string,
     readonly problems?: InputProblem[],
   ) {
     super(message);
     this.name = 'CliError';
+    this.outcome = outcome;
+  }
+
+  get exitCode(): ExitCode {
+    return typeof this.outcome === 'number' ? this.outcome : catalog().ExitCode[this.outcome];
   }
 }
 
 export function badInput(message: string, fix?: string, problems?: InputProblem[]): CliError {
-  return new CliError(message, ExitCode.badInput, fix, problems);
+  return new CliError(message, 'badInput', fix, problems);
 }
 export function notFound(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.notFound, fix);
+  return new CliError(message, 'notFound', fix);
 }
 export function notAllowed(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.notAllowed, fix);
+  return new CliError(message, 'notAllowed', fix);
 }
 export function failed(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.failed, fix);
+  return new CliError(message, 'failed', fix);
 }
 
 export const START_STACK_FIX =
@@ -73,8 +82,7 @@ function refusedAddress(err: unknown): string | undefined {
 }
 
 function fromCommander(err: CommanderError): ErrorReport {
-  // `--help`, `help CMD` and `--version` go through the same exit override; they are successes.
-  if (err.exitCode === 0) return { message: '', exitCode: ExitCode.ok };
+  const { ExitCode } = catalog();
   if (err.code === 'commander.help') {
     return { message: 'a subcommand is required', exitCode: ExitCode.badInput, fix: 'pick one of the commands listed above' };
   }
@@ -83,6 +91,8 @@ function fromCommander(err: CommanderError): ErrorReport {
 }
 
 function fromFailureType(err: unknown): ErrorReport | undefined {
+  const { ApplicationFailure } = require('@temporalio/common') as typeof import('@temporalio/common');
+  const { exitCodeFor, isCatalogued } = catalog();
   for (const link of causeChain(err)) {
     if (link instanceof ApplicationFailure && isCatalogued(link.type)) {
       return { message: link.message, exitCode: exitCodeFor(link.type) };
@@ -93,10 +103,18 @@ function fromFailureType(err: unknown): ErrorReport | undefined {
 
 /** Maps anything a command can throw onto the message, fix and exit code the user sees. */
 export function describeError(err: unknown): ErrorReport {
+  // `--help`, `help CMD` and `--version` go through the same exit override; they are successes (exit 0).
+  if (err instanceof CommanderError && err.exitCode === 0) return { message: '', exitCode: 0 };
+  const { ExitCode } = catalog();
+  const { problemsFromZod } = require('../config/problems') as typeof import('../config/problems');
+  const { MissingBinaryError } = require('../config/temporal-binaries') as typeof import('../config/temporal-binaries');
+  const { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } = require('@temporalio/common') as typeof import('@temporalio/common');
+  const { shownId } = require('./ids') as typeof import('./ids');
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode, fix: err.fix, problems: err.problems };
   if (err instanceof CommanderError) return fromCommander(err);
-  if (err instanceof ZodError) {
-    const problems = problemsFromZod(err, undefined);
+  // Matched by name, like the other heavy modules' errors: `--help` must not load zod or the Temporal client.
+  if (err instanceof Error && err.name === 'ZodError') {
+    const problems = problemsFromZod(err as ZodError, undefined);
     return { message: 'invalid input', exitCode: ExitCode.badInput, problems };
   }
   if (err instanceof MissingBinaryError) return { message: err.message, exitCode: ExitCode.badInput, fix: err.fix };
@@ -105,16 +123,22 @@ export function describeError(err: unknown): ErrorReport {
     return { message: err.message, exitCode: ExitCode.badInput, fix: (err as Error & { fix?: string }).fix };
   }
   if (err instanceof WorkflowNotFoundError) {
-    return { message: `no workflow ${err.workflowId} on this Temporal namespace`, exitCode: ExitCode.notFound, fix: 'check the id with `patchctl cycle list`' };
+    const { kind, id } = shownId(err.workflowId);
+    return { message: `no ${kind} ${id} on this Temporal namespace`, exitCode: ExitCode.notFound, fix: `check the id with \`patchctl ${kind} list\`` };
   }
   if (err instanceof NamespaceNotFoundError) {
     return { message: `Temporal namespace "${err.namespace}" does not exist`, exitCode: ExitCode.badInput, fix: 'set TEMPORAL_NAMESPACE to an existing namespace' };
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return { message: `${err.workflowId} is already running`, exitCode: ExitCode.badInput, fix: `see it with \`patchctl cycle status ${err.workflowId}\`` };
+    // The fix names the command for what is running: an exception is shown, a cycle has a status.
+    const { kind, id } = shownId(err.workflowId);
+    const command = kind === 'exception' ? `patchctl exception show ${id}` : kind === 'cycle' ? `patchctl cycle status ${id}` : `patchctl evidence replay ${id}`;
+    return { message: `${kind === 'workflow' ? 'workflow ' : `${kind} `}${id} is already running`, exitCode: ExitCode.badInput, fix: `see it with \`${command}\`` };
   }
   const typed = fromFailureType(err);
   if (typed) return typed;
+  // The Temporal client is loaded only once something failed: `--help` and `config check` never pay for it.
+  const { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } = require('@temporalio/client') as typeof import('@temporalio/client');
   if (err instanceof WorkflowUpdateFailedError) {
     // A rejected update is the workflow's validator saying no; its reason is the useful message.
     const reason = err.cause?.message ?? err.message;
@@ -151,7 +175,8 @@ export interface ErrorOutput {
 /** Prints the error the way the CLI contract says and returns the exit code to leave with. */
 export function handleCliError(err: unknown, { json, stdout, stderr }: ErrorOutput): ExitCode {
   const report = describeError(err);
-  if (report.exitCode === ExitCode.ok) return report.exitCode;
+  if (report.exitCode === 0) return report.exitCode;
+  const { ExitCode } = catalog();
   const out = stdout ?? ((text: string) => process.stdout.write(text));
   const errOut = stderr ?? ((text: string) => process.stderr.write(text));
   if (json) {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { PatchPolicy } from '../config/policy-schema';
 import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
@@ -21,8 +20,11 @@ export interface StartWorkerOptions {
   /** Pool size; the embedded PostgreSQL wants a small one. */
   poolMax?: number;
   maxConcurrentActivities?: number;
-  tls?: { certPath: string; keyPath: string; caPath?: string; serverName?: string };
-  apiKey?: string;
+  /**
+   * TLS, API key and gRPC metadata besides the address, as Temporal's environment configuration
+   * (`@temporalio/envconfig`) loads them for the CLI too; plain local connection when absent.
+   */
+  connection?: Pick<NativeConnectionOptions, 'tls' | 'apiKey' | 'metadata'>;
   /** Where vendor adapters read their endpoints and credential files from. */
   env?: NodeJS.ProcessEnv;
 }
@@ -46,17 +48,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     smtpPasswordFile: options.smtpPasswordFile,
   });
   const adaptersFor = buildClientAdapters({ db, policy: options.policy, env: options.env ?? process.env });
-  const connection = await NativeConnection.connect({
-    address: options.temporalAddress,
-    apiKey: options.apiKey,
-    tls: options.tls
-      ? {
-          serverNameOverride: options.tls.serverName,
-          serverRootCACertificate: options.tls.caPath ? readFileSync(options.tls.caPath) : undefined,
-          clientCertPair: { crt: readFileSync(options.tls.certPath), key: readFileSync(options.tls.keyPath) },
-        }
-      : undefined,
-  });
+  const connection = await NativeConnection.connect({ ...options.connection, address: options.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -8,7 +8,7 @@ import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from '../../activit
 import { migrateUp } from '../../activities/store/migrate';
 import { startWorker } from '../../workers/start-worker';
 import { badInput } from '../errors';
-import { loadEnv } from '../stack';
+import { loadEnv } from '../connection/stack';
 import { devInfoFile, isPidAlive, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
 import { installRuntimeLogging } from './runtime-logging';
 import { startTemporalDevServer } from './temporal-dev-server';

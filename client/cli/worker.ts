@@ -1,0 +1,65 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
+import type { Command } from 'commander';
+import { defineCommand } from './define-command';
+import { option } from './option-spec';
+import { info } from './output';
+
+export function workerCommand(): Command {
+  return defineCommand({
+    name: 'worker',
+    description: 'run a patchctl worker against TEMPORAL_ADDRESS (or a Temporal profile) and DATABASE_URL, else the dev stack of this directory',
+    options: { config: option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)', ({ z }) => z.string().min(1)) },
+    run: async (opts) => {
+      // Loaded on use: the worker pulls in the native Temporal core, which `patchctl --help` does not need.
+      const [{ loadPolicy }, { waitForStop }, { badInput, failed }, { loadEnv, resolveDatabaseUrl, resolveOutboxDir }, { resolveTemporalTarget }, { installRuntimeLogging }, { startWorker }] = [
+        require('../use-cases/policy') as typeof import('../use-cases/policy'),
+        require('../dev-stack/stop-signal') as typeof import('../dev-stack/stop-signal'),
+        require('../errors') as typeof import('../errors'),
+        require('../connection/stack') as typeof import('../connection/stack'),
+        require('../connection/temporal-target') as typeof import('../connection/temporal-target'),
+        require('../dev-stack/runtime-logging') as typeof import('../dev-stack/runtime-logging'),
+        require('../../workers/start-worker') as typeof import('../../workers/start-worker'),
+      ];
+      const env = loadEnv();
+      const loaded = loadPolicy(opts.config);
+      const target = resolveTemporalTarget();
+      const databaseUrl = resolveDatabaseUrl();
+      const outboxDir = env.SMTP_URL ? undefined : resolveOutboxDir();
+      if (!env.SMTP_URL && !outboxDir) {
+        throw badInput('the worker has nowhere to send mail', 'set SMTP_URL to your relay (smtp://host:587), or PATCHCTL_OUTBOX_DIR to a folder for .eml files');
+      }
+      installRuntimeLogging(env.PATCHCTL_LOG_LEVEL);
+      const worker = await startWorker({
+        temporalAddress: target.address,
+        namespace: target.namespace,
+        taskQueue: target.taskQueue,
+        databaseUrl,
+        policy: loaded.policy,
+        outboxDir,
+        smtpUrl: env.SMTP_URL,
+        smtpPasswordFile: env.SMTP_PASSWORD_FILE,
+        // The dev stack's embedded PostgreSQL serialises connections: a big pool only adds waiting.
+        poolMax: env.DATABASE_URL ? env.PATCHCTL_DB_POOL_MAX : Math.min(env.PATCHCTL_DB_POOL_MAX, 4),
+        maxConcurrentActivities: env.PATCHCTL_WORKER_CONCURRENCY,
+        connection: target.connection,
+      });
+      info(`patchctl worker: polling task queue ${target.taskQueue} on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it`);
+      let crash: unknown;
+      const stopped = worker.run.then(
+        () => 'the worker stopped',
+        (err: unknown) => {
+          crash = err;
+          return 'the worker failed';
+        },
+      );
+      const reason = await waitForStop(stopped);
+      if (reason.kind === 'signal') {
+        info(`patchctl worker: ${reason.signal} received, finishing running tasks…`);
+        await worker.shutdown();
+        await worker.run;
+        return;
+      }
+      if (crash) throw failed(`the worker failed: ${(crash as Error).message}`);
+    },
+  });
+}
