@@ -1,13 +1,19 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- the catalog and the Temporal error classes load only once something failed, so `--help` never pays for them */
 import { CommanderError } from 'commander';
 import type { ZodError } from 'zod';
+import { ApplicationFailure, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { problemsFromZod, type InputProblem } from '../config/problems';
+import { MissingBinaryError } from '../config/temporal-binaries';
+import * as failureCatalog from '../domain/failure-catalog';
 import type { ExitCode } from '../domain/failure-catalog';
-import type { InputProblem } from '../config/problems';
+import { shownId } from './ids';
 
-type Outcome = Exclude<keyof typeof import('../domain/failure-catalog').ExitCode, 'ok'>;
+type Outcome = Exclude<keyof typeof failureCatalog.ExitCode, 'ok'>;
 
-function catalog(): typeof import('../domain/failure-catalog') {
-  return require('../domain/failure-catalog') as typeof import('../domain/failure-catalog');
+const catalog = () => failureCatalog;
+
+/** A gRPC error from the Temporal client, recognised by shape: the client itself loads only in commands that talk to Temporal. */
+function isGrpcServiceError(err: unknown): err is Error & { code: number; details: string } {
+  return err instanceof Error && typeof (err as { details?: unknown }).details === 'string' && typeof (err as { metadata?: unknown }).metadata === 'object';
 }
 
 export class CliError extends Error {
@@ -91,7 +97,6 @@ function fromCommander(err: CommanderError): ErrorReport {
 }
 
 function fromFailureType(err: unknown): ErrorReport | undefined {
-  const { ApplicationFailure } = require('@temporalio/common') as typeof import('@temporalio/common');
   const { exitCodeFor, isCatalogued } = catalog();
   for (const link of causeChain(err)) {
     if (link instanceof ApplicationFailure && isCatalogued(link.type)) {
@@ -106,10 +111,6 @@ export function describeError(err: unknown): ErrorReport {
   // `--help`, `help CMD` and `--version` go through the same exit override; they are successes (exit 0).
   if (err instanceof CommanderError && err.exitCode === 0) return { message: '', exitCode: 0 };
   const { ExitCode } = catalog();
-  const { problemsFromZod } = require('../config/problems') as typeof import('../config/problems');
-  const { MissingBinaryError } = require('../config/temporal-binaries') as typeof import('../config/temporal-binaries');
-  const { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } = require('@temporalio/common') as typeof import('@temporalio/common');
-  const { shownId } = require('./ids') as typeof import('./ids');
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode, fix: err.fix, problems: err.problems };
   if (err instanceof CommanderError) return fromCommander(err);
   // Matched by name, like the other heavy modules' errors: `--help` must not load zod or the Temporal client.
@@ -137,11 +138,10 @@ export function describeError(err: unknown): ErrorReport {
   }
   const typed = fromFailureType(err);
   if (typed) return typed;
-  // The Temporal client is loaded only once something failed: `--help` and `config check` never pay for it.
-  const { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } = require('@temporalio/client') as typeof import('@temporalio/client');
-  if (err instanceof WorkflowUpdateFailedError) {
+  // Matched by name: the Temporal client is loaded only by commands that talk to Temporal.
+  if (err instanceof Error && err.name === 'WorkflowUpdateFailedError') {
     // A rejected update is the workflow's validator saying no; its reason is the useful message.
-    const reason = err.cause?.message ?? err.message;
+    const reason = (err.cause as Error | undefined)?.message ?? err.message;
     return { message: reason, exitCode: ExitCode.notAllowed };
   }
   for (const link of causeChain(err)) {
@@ -155,7 +155,7 @@ export function describeError(err: unknown): ErrorReport {
   }
   // grpc-js gives up waiting for the channel with a plain Error; the worker's native core reports tonic's.
   if (err instanceof Error && /failed to connect|tcp connect error|tonic::transport/i.test(err.message)) {
-    const detail = err instanceof ServiceError && err.cause ? err.cause.message : err.message;
+    const detail = err.name === 'ServiceError' && err.cause instanceof Error ? err.cause.message : err.message;
     return { message: `cannot reach the Temporal server: ${detail}`, exitCode: ExitCode.badInput, fix: START_STACK_FIX };
   }
   const refused = refusedAddress(err);

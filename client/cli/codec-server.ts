@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { DevInfo } from '../dev-stack/dev-info';
 import { defineCommand } from './define-command';
@@ -33,14 +32,14 @@ export function codecServerCommand(): Command {
       corsOrigin: option('--cors-origin <url>', 'Temporal UI origin allowed to call it (repeatable; default: the UI of `patchctl dev` in this directory)', (kit) => kit.z.array(originSchema(kit)), { repeatable: true }),
     },
     run: async (opts) => {
-      const [{ CodecKeyError, createPayloadCodec }, { startCodecServer }, { waitForStop }, { badInput }, { loadEnv }] = [
-        require('../../workers/codec-keys') as typeof import('../../workers/codec-keys'),
-        require('../web/codec-server') as typeof import('../web/codec-server'),
-        require('../dev-stack/stop-signal') as typeof import('../dev-stack/stop-signal'),
-        require('../errors') as typeof import('../errors'),
-        require('../connection/stack') as typeof import('../connection/stack'),
-      ];
-      const { readLiveDevInfo } = (require('../dev-stack/dev-info') as typeof import('../dev-stack/dev-info'));
+      const [{ CodecKeyError, createPayloadCodec }, { startCodecServer }, { waitForStop }, { badInput }, { loadEnv }] = await Promise.all([
+        import('../../workers/codec-keys.js'),
+        import('../web/codec-server.js'),
+        import('../dev-stack/stop-signal.js'),
+        import('../errors.js'),
+        import('../connection/stack.js'),
+      ]);
+      const { readLiveDevInfo } = (await import('../dev-stack/dev-info.js'));
       const env = loadEnv();
       let codec;
       try {

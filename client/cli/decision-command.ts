@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { DecisionAccepted } from '../../workflows/messages';
 import type { ExceptionStatus } from '../../domain/exception';
@@ -41,8 +40,8 @@ export function cycleDecisionCommand<S extends OptionSpecs>(def: DecisionCommand
     args: [['<id>', 'cycle id (CLIENT/NAME)']],
     options: { ...def.options, ...base(def) },
     run: async (opts, id) => {
-      const { decideCycle } = (require('../use-cases/decide') as typeof import('../use-cases/decide'));
-      const { shownCycleId } = (require('../ids') as typeof import('../ids'));
+      const { decideCycle } = (await import('../use-cases/decide.js'));
+      const { shownCycleId } = (await import('../ids.js'));
       const shown = shownCycleId(id);
       const result = await decideCycle(id, def.decision(opts), opts.key);
       const printed = def.print(shown, opts, result);
@@ -60,7 +59,7 @@ export function exceptionDecisionCommand<S extends OptionSpecs>(def: DecisionCom
     args: [['<id>', 'exception id (CLIENT/ID)']],
     options: { ...def.options, ...base(def) },
     run: async (opts, id) => {
-      const { decideException } = (require('../use-cases/decide') as typeof import('../use-cases/decide'));
+      const { decideException } = (await import('../use-cases/decide.js'));
       const result = await decideException(id, def.decision(opts), opts.key);
       const printed = def.print(result.ref, opts, result);
       if (opts.json) printJson(printed.json);

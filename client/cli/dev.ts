@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from './define-command';
 import { jsonOption } from './fragments';
@@ -10,12 +9,12 @@ export function devCommand(): Command {
     description: 'run Temporal, PostgreSQL and a worker for this directory (state in .patchctl/) until Ctrl-C',
     options: { json: jsonOption('print the addresses as one JSON document once everything is ready') },
     run: async (opts) => {
-      const [{ startDevStack }, { abortOnStopSignal, waitForStop }, { devInfoFile }, { failed }] = [
-        require('../dev-stack/start-dev-stack') as typeof import('../dev-stack/start-dev-stack'),
-        require('../dev-stack/stop-signal') as typeof import('../dev-stack/stop-signal'),
-        require('../dev-stack/dev-info') as typeof import('../dev-stack/dev-info'),
-        require('../errors') as typeof import('../errors'),
-      ];
+      const [{ startDevStack }, { abortOnStopSignal, waitForStop }, { devInfoFile }, { failed }] = await Promise.all([
+        import('../dev-stack/start-dev-stack.js'),
+        import('../dev-stack/stop-signal.js'),
+        import('../dev-stack/dev-info.js'),
+        import('../errors.js'),
+      ]);
       const interrupt = abortOnStopSignal();
       let stack;
       try {

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import { Option, type Command } from 'commander';
 import type { z, ZodType } from 'zod';
 import type * as Duration from '../../config/duration';
@@ -85,8 +84,8 @@ export async function parseOptions<S extends OptionSpecs>(
   raw: Record<string, unknown>,
   check?: (opts: OptionsOf<S>) => CrossProblem[],
 ): Promise<OptionsOf<S>> {
-  const [{ z }, policy, duration] = [require('zod') as typeof import('zod'), require('../../config/policy-schema') as typeof import('../../config/policy-schema'), require('../../config/duration') as typeof import('../../config/duration')];
-  const kit: SchemaKit = { z, policy, duration };
+  const { kit } = await import('./schema-kit.js');
+  const { z } = kit;
   const shape: Record<string, ZodType> = {};
   for (const [key, spec] of Object.entries(specs)) {
     const schema = spec.schema(kit);

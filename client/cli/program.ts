@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import { Command } from 'commander';
 import { codecServerCommand } from './codec-server';
 import { configCheckCommand } from './config/check';
@@ -85,7 +84,7 @@ function topLevel(prepare: Prepare): CommandFactory[] {
     lazyCommand(
       'demo',
       'unattended tour: seeds 3 clinics, runs one cycle through every ring with approvals and one whose canary breaches and rolls back',
-      async () => ((require('../commands/demo') as typeof import('../commands/demo'))).demoCommand(),
+      async () => ((await import('../commands/demo.js'))).demoCommand(),
       prepare,
     );
   return [devCommand, demo, workerCommand, codecServerCommand];

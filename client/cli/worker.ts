@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from './define-command';
 import { option } from './option-spec';
@@ -11,15 +10,15 @@ export function workerCommand(): Command {
     options: { config: option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)', ({ z }) => z.string().min(1)) },
     run: async (opts) => {
       // Loaded on use: the worker pulls in the native Temporal core, which `patchctl --help` does not need.
-      const [{ loadPolicy }, { waitForStop }, { badInput, failed }, { loadEnv, resolveDatabaseUrl, resolveOutboxDir }, { resolveTemporalTarget }, { installRuntimeLogging }, { startWorker }] = [
-        require('../use-cases/policy') as typeof import('../use-cases/policy'),
-        require('../dev-stack/stop-signal') as typeof import('../dev-stack/stop-signal'),
-        require('../errors') as typeof import('../errors'),
-        require('../connection/stack') as typeof import('../connection/stack'),
-        require('../connection/temporal-target') as typeof import('../connection/temporal-target'),
-        require('../dev-stack/runtime-logging') as typeof import('../dev-stack/runtime-logging'),
-        require('../../workers/start-worker') as typeof import('../../workers/start-worker'),
-      ];
+      const [{ loadPolicy }, { waitForStop }, { badInput, failed }, { loadEnv, resolveDatabaseUrl, resolveOutboxDir }, { resolveTemporalTarget }, { installRuntimeLogging }, { startWorker }] = await Promise.all([
+        import('../use-cases/policy.js'),
+        import('../dev-stack/stop-signal.js'),
+        import('../errors.js'),
+        import('../connection/stack.js'),
+        import('../connection/temporal-target.js'),
+        import('../dev-stack/runtime-logging.js'),
+        import('../../workers/start-worker.js'),
+      ]);
       const env = loadEnv();
       const loaded = loadPolicy(opts.config);
       const target = resolveTemporalTarget();

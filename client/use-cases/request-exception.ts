@@ -1,4 +1,7 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { listAssets, UnknownClientError } from '../../activities/store/inventory-store';
+import { migrateUp } from '../../activities/store/migrate';
+import { createPool } from '../../activities/store/pool';
 import type { PatchPolicy } from '../../config/policy-schema';
 import type { InputProblem } from '../../config/problems';
 import { exceptionRequestProblems, type ExceptionRequest, type ExceptionRules, type ExceptionStatus } from '../../domain/exception';
@@ -6,6 +9,7 @@ import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
 import { badInput, notFound } from '../errors';
+import { patchException } from '../../workflows/patch-exception';
 import { actor } from './cycle-target';
 import { settledStatus } from './exception-target';
 import { loadPolicy } from './policy';
@@ -34,11 +38,6 @@ function rulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
 
 /** Hosts not in the client's inventory: an exception for an asset nobody manages protects nothing. */
 async function unknownHosts(clientId: string, hostnames: readonly string[]): Promise<string[]> {
-  const [{ listAssets, UnknownClientError }, { migrateUp }, { createPool }] = [
-    require('../../activities/store/inventory-store') as typeof import('../../activities/store/inventory-store'),
-    require('../../activities/store/migrate') as typeof import('../../activities/store/migrate'),
-    require('../../activities/store/pool') as typeof import('../../activities/store/pool'),
-  ];
   const databaseUrl = resolveDatabaseUrl();
   await migrateUp(databaseUrl);
   const db = createPool(databaseUrl, 1);
@@ -87,7 +86,6 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
 
   const ref = `${ask.clientId}/${exceptionId}`;
   const workflowId = exceptionWorkflowId(ask.clientId, exceptionId);
-  const [{ patchException }, { WorkflowExecutionAlreadyStartedError }] = [require('../../workflows/patch-exception') as typeof import('../../workflows/patch-exception'), require('@temporalio/common') as typeof import('@temporalio/common')];
   const target = resolveTemporalTarget();
   const status = await withClient(target, async (temporal) => {
     let handle;

@@ -1,9 +1,13 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
+import { buildClientAdapters } from '../../activities/adapters/build-adapters';
+import { previewCycle } from '../../activities/cycle/plan-cycle';
+import { migrateUp } from '../../activities/store/migrate';
+import { createPool } from '../../activities/store/pool';
 import type { Severity } from '../../config/policy-schema';
 import type { CyclePlan } from '../../domain/cycle-plan';
 import type { CycleStatus } from '../../domain/cycle-status';
 import { cycleNameFor, cycleWorkflowId } from '../../domain/ids';
 import { cycleStatusQuery } from '../../workflows/messages';
+import { patchCycle } from '../../workflows/patch-cycle';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
 import { badInput, notFound } from '../errors';
@@ -73,12 +77,6 @@ export async function startCycle(req: StartCycleRequest): Promise<StartedCycle> 
   const requestedBy = actor(req.requestedBy);
 
   if (req.dryRun) {
-    const [{ buildClientAdapters }, { previewCycle }, { createPool }, { migrateUp }] = [
-      require('../../activities/adapters/build-adapters') as typeof import('../../activities/adapters/build-adapters'),
-      require('../../activities/cycle/plan-cycle') as typeof import('../../activities/cycle/plan-cycle'),
-      require('../../activities/store/pool') as typeof import('../../activities/store/pool'),
-      require('../../activities/store/migrate') as typeof import('../../activities/store/migrate'),
-    ];
     const databaseUrl = resolveDatabaseUrl();
     await migrateUp(databaseUrl);
     const db = createPool(databaseUrl, 1);
@@ -93,7 +91,6 @@ export async function startCycle(req: StartCycleRequest): Promise<StartedCycle> 
     }
   }
 
-  const { patchCycle } = (require('../../workflows/patch-cycle') as typeof import('../../workflows/patch-cycle'));
   const target = resolveTemporalTarget();
   const status = await withClient(target, async (client) => {
     const handle = await client.workflow.start(patchCycle, {

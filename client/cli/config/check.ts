@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { PatchPolicy } from '../../../config/policy-schema';
 import { defineCommand } from '../define-command';
@@ -29,12 +28,12 @@ export function configCheckCommand(): Command {
     args: [['[file]', 'policy file to check']],
     options: { json: jsonOption() },
     run: async (opts, file: string | undefined) => {
-      const [{ findPolicyFile, loadPolicyFile }, duration, schema, { badInput }] = [
-        require('../../../config/load-policy') as typeof import('../../../config/load-policy'),
-        require('../../../config/duration') as typeof import('../../../config/duration'),
-        require('../../../config/policy-schema') as typeof import('../../../config/policy-schema'),
-        require('../../errors') as typeof import('../../errors'),
-      ];
+      const [{ findPolicyFile, loadPolicyFile }, duration, schema, { badInput }] = await Promise.all([
+        import('../../../config/load-policy.js'),
+        import('../../../config/duration.js'),
+        import('../../../config/policy-schema.js'),
+        import('../../errors.js'),
+      ]);
       const result = loadPolicyFile(findPolicyFile(file));
       if (!result.ok) {
         throw badInput(`policy ${result.file} has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`, 'fix each field listed, then run `patchctl config check` again', result.problems);

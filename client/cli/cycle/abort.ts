@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { actorOption, jsonOption, reasonOption } from '../fragments';
@@ -11,7 +10,7 @@ export function cycleAbortCommand(): Command {
     args: [['<id>', 'cycle id (CLIENT/NAME)']],
     options: { reason: reasonOption('why, recorded in the evidence', 500), as: actorOption('who aborts'), json: jsonOption() },
     run: async (opts, id: string) => {
-      const [{ actor, withCycle }, { abortSignal }, { shownCycleId }] = [require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'), require('../../../workflows/messages') as typeof import('../../../workflows/messages'), require('../../ids') as typeof import('../../ids')];
+      const [{ actor, withCycle }, { abortSignal }, { shownCycleId }] = await Promise.all([import('../../use-cases/cycle-target.js'), import('../../../workflows/messages.js'), import('../../ids.js')]);
       await withCycle(id, (handle) => handle.signal(abortSignal, { reason: opts.reason, by: actor(opts.as) }));
       const shown = shownCycleId(id);
       if (opts.json) printJson({ cycleId: shown, aborted: true });

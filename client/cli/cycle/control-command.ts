@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { actorOption, jsonOption } from '../fragments';
@@ -17,7 +16,7 @@ export function cycleControlCommand(name: 'pause' | 'resume', description: strin
       json: jsonOption(),
     },
     run: async (opts, id: string) => {
-      const [{ actor, withCycle }, messages, { shownCycleId }] = [require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'), require('../../../workflows/messages') as typeof import('../../../workflows/messages'), require('../../ids') as typeof import('../../ids')];
+      const [{ actor, withCycle }, messages, { shownCycleId }] = await Promise.all([import('../../use-cases/cycle-target.js'), import('../../../workflows/messages.js'), import('../../ids.js')]);
       const signal = name === 'pause' ? messages.pauseSignal : messages.resumeSignal;
       await withCycle(id, (handle) => handle.signal(signal, { by: actor(opts.as), reason: opts.reason }));
       const shown = shownCycleId(id);

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { actorOption, jsonOption } from '../fragments';
@@ -16,7 +15,7 @@ export function cycleIncidentCommand(): Command {
       json: jsonOption(),
     },
     run: async (opts, id: string) => {
-      const [{ actor, withCycle }, { incidentSignal }, { shownCycleId }] = [require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'), require('../../../workflows/messages') as typeof import('../../../workflows/messages'), require('../../ids') as typeof import('../../ids')];
+      const [{ actor, withCycle }, { incidentSignal }, { shownCycleId }] = await Promise.all([import('../../use-cases/cycle-target.js'), import('../../../workflows/messages.js'), import('../../ids.js')]);
       await withCycle(id, (handle) => handle.signal(incidentSignal, { summary: opts.summary, reportedBy: actor(opts.as) }));
       const shown = shownCycleId(id);
       if (opts.json) printJson({ cycleId: shown, reported: true });

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption } from '../fragments';
@@ -15,7 +14,7 @@ export function cycleListCommand(): Command {
       json: jsonOption('print {"cycles":[{"id","workflowId","status","startedAt","closedAt"}]} as one JSON document'),
     },
     run: async (opts) => {
-      const [{ resolveTemporalTarget, withClient }, { shownCycleId }] = [require('../../connection/temporal-connection') as typeof import('../../connection/temporal-connection'), require('../../ids') as typeof import('../../ids')];
+      const [{ resolveTemporalTarget, withClient }, { shownCycleId }] = await Promise.all([import('../../connection/temporal-connection.js'), import('../../ids.js')]);
       const query = `WorkflowType = 'patchCycle'${opts.open ? ` AND ExecutionStatus = 'Running'` : ''}`;
       const cycles = await withClient(resolveTemporalTarget(), async (client) => {
         const found: { id: string; workflowId: string; status: string; startedAt: string; closedAt: string | null }[] = [];

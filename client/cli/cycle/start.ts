@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { isValidCycleName } from '../../../domain/ids';
 import { defineCommand } from '../define-command';
@@ -38,7 +37,7 @@ export function cycleStartCommand(): Command {
     },
     check: (o) => (o.severity && o.patch ? [{ key: 'patch', message: 'give --severity or --patch, not both' }] : []),
     run: async (opts) => {
-      const { startCycle } = (require('../../use-cases/start-cycle') as typeof import('../../use-cases/start-cycle'));
+      const { startCycle } = (await import('../../use-cases/start-cycle.js'));
       const started = await startCycle({ clientId: opts.client, severity: opts.severity, patchIds: opts.patch, name: opts.name, requestedBy: opts.as, dryRun: opts.dryRun });
       if (opts.json) {
         const { id, workflowId, requestedBy, plan } = started;

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption } from '../fragments';
@@ -54,12 +53,12 @@ export function cycleStatusCommand(): Command {
       json: jsonOption('print the status as one JSON document (with --watch: the final status)'),
     },
     run: async (opts, id: string) => {
-      const [{ withCycle }, { liveStatus, cycleEnded }, { shownCycleId }, { failed }] = [
-        require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'),
-        require('../../use-cases/cycle-status') as typeof import('../../use-cases/cycle-status'),
-        require('../../ids') as typeof import('../../ids'),
-        require('../../errors') as typeof import('../../errors'),
-      ];
+      const [{ withCycle }, { liveStatus, cycleEnded }, { shownCycleId }, { failed }] = await Promise.all([
+        import('../../use-cases/cycle-target.js'),
+        import('../../use-cases/cycle-status.js'),
+        import('../../ids.js'),
+        import('../../errors.js'),
+      ]);
       const status = await withCycle(id, async (handle) => {
         const first = await liveStatus(handle);
         return opts.watch ? watchCycle(() => liveStatus(handle), first, opts.interval, cycleEnded) : first;

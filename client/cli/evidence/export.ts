@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption } from '../fragments';
@@ -15,15 +14,15 @@ export function evidenceExportCommand(): Command {
       json: jsonOption('print what was written as one JSON document'),
     },
     run: async (opts, id: string) => {
-      const [{ createPool }, { cycleWorkflowIdFrom }, keys, { exportCycleEvidence }, { resolveDatabaseUrl }, { resolveTemporalTarget, withClient }, { shownCycleId }] = [
-        require('../../../activities/store/pool') as typeof import('../../../activities/store/pool'),
-        require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'),
-        require('../../evidence/bundle-keys') as typeof import('../../evidence/bundle-keys'),
-        require('../../evidence/export-cycle') as typeof import('../../evidence/export-cycle'),
-        require('../../connection/stack') as typeof import('../../connection/stack'),
-        require('../../connection/temporal-connection') as typeof import('../../connection/temporal-connection'),
-        require('../../ids') as typeof import('../../ids'),
-      ];
+      const [{ createPool }, { cycleWorkflowIdFrom }, keys, { exportCycleEvidence }, { resolveDatabaseUrl }, { resolveTemporalTarget, withClient }, { shownCycleId }] = await Promise.all([
+        import('../../../activities/store/pool.js'),
+        import('../../use-cases/cycle-target.js'),
+        import('../../evidence/bundle-keys.js'),
+        import('../../evidence/export-cycle.js'),
+        import('../../connection/stack.js'),
+        import('../../connection/temporal-connection.js'),
+        import('../../ids.js'),
+      ]);
       const cycleId = cycleWorkflowIdFrom(id);
       const signingKey = keys.evidenceSigningKey();
       const dir = keys.prepareBundleDir(opts.out);

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { clientOption, jsonOption } from '../fragments';
@@ -24,13 +23,13 @@ export function evidenceHipaaCommand(): Command {
     },
     check: (o) => (o.from > o.to ? [{ key: 'to', message: 'must not be before --from' }] : []),
     run: async (opts) => {
-      const [{ createPool }, { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }] = [
-        require('../../../activities/store/pool') as typeof import('../../../activities/store/pool'),
-        require('../../evidence/bundle-keys') as typeof import('../../evidence/bundle-keys'),
-        require('../../evidence/hipaa-bundle') as typeof import('../../evidence/hipaa-bundle'),
-        require('../../errors') as typeof import('../../errors'),
-        require('../../connection/stack') as typeof import('../../connection/stack'),
-      ];
+      const [{ createPool }, { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }] = await Promise.all([
+        import('../../../activities/store/pool.js'),
+        import('../../evidence/bundle-keys.js'),
+        import('../../evidence/hipaa-bundle.js'),
+        import('../../errors.js'),
+        import('../../connection/stack.js'),
+      ]);
       const signingKey = evidenceSigningKey();
       const db = createPool(resolveDatabaseUrl(), 1);
       try {

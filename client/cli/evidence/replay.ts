@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { ReplayInput } from '../../evidence/replay';
 import { defineCommand } from '../define-command';
@@ -28,17 +27,17 @@ export function evidenceReplayCommand(): Command {
       json: jsonOption('print {"consistent", "histories":[…]} as one JSON document'),
     },
     run: async (opts, ref: string | undefined) => {
-      const [{ badInput, CliError }, { cycleWorkflowIdFrom }, { fetchRunChain }, { loadEnv }, { resolveTemporalTarget, withClient }] = [
-        require('../../errors') as typeof import('../../errors'),
-        require('../../use-cases/cycle-target') as typeof import('../../use-cases/cycle-target'),
-        require('../../evidence/fetch-histories') as typeof import('../../evidence/fetch-histories'),
-        require('../../connection/stack') as typeof import('../../connection/stack'),
-        require('../../connection/temporal-connection') as typeof import('../../connection/temporal-connection'),
-      ];
+      const [{ badInput, CliError }, { cycleWorkflowIdFrom }, { fetchRunChain }, { loadEnv }, { resolveTemporalTarget, withClient }] = await Promise.all([
+        import('../../errors.js'),
+        import('../../use-cases/cycle-target.js'),
+        import('../../evidence/fetch-histories.js'),
+        import('../../connection/stack.js'),
+        import('../../connection/temporal-connection.js'),
+      ]);
       if ([ref, opts.file, opts.bundle].filter(Boolean).length !== 1) {
         throw badInput('pass exactly one of WORKFLOW_ID, --file HISTORY.json or --bundle DIR', 'e.g. `patchctl evidence replay acme-dental/20261129-0300-critical`');
       }
-      const [replay, logging] = [require('../../evidence/replay') as typeof import('../../evidence/replay'), require('../../dev-stack/runtime-logging') as typeof import('../../dev-stack/runtime-logging')];
+      const [replay, logging] = await Promise.all([import('../../evidence/replay.js'), import('../../dev-stack/runtime-logging.js')]);
       // Only what a person should read before the verdict: the replay worker's warnings are noise here.
       logging.installRuntimeLogging(process.env.PATCHCTL_LOG_LEVEL ? loadEnv().PATCHCTL_LOG_LEVEL : 'ERROR');
       let inputs: ReplayInput[];

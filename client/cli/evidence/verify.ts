@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption } from '../fragments';
@@ -15,7 +14,7 @@ export function evidenceVerifyCommand(): Command {
       json: jsonOption(),
     },
     run: async (opts, path: string) => {
-      const [{ evidencePublicKey }, { verifyBundle }, { CliError }] = [require('../../evidence/bundle-keys') as typeof import('../../evidence/bundle-keys'), require('../../evidence/manifest') as typeof import('../../evidence/manifest'), require('../../errors') as typeof import('../../errors')];
+      const [{ evidencePublicKey }, { verifyBundle }, { CliError }] = await Promise.all([import('../../evidence/bundle-keys.js'), import('../../evidence/manifest.js'), import('../../errors.js')]);
       const key = evidencePublicKey(opts.publicKey);
       const result = verifyBundle(path, key.pem);
       if (!result.ok) {

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { clientFilterOption, jsonOption } from '../fragments';
@@ -23,12 +22,12 @@ export function exceptionListCommand(): Command {
       json: jsonOption('print {"exceptions":[…]} as one JSON document'),
     },
     run: async (opts) => {
-      const [{ listExceptions }, { migrateUp }, { createPool }, { resolveDatabaseUrl }] = [
-        require('../../../activities/store/exception-store') as typeof import('../../../activities/store/exception-store'),
-        require('../../../activities/store/migrate') as typeof import('../../../activities/store/migrate'),
-        require('../../../activities/store/pool') as typeof import('../../../activities/store/pool'),
-        require('../../connection/stack') as typeof import('../../connection/stack'),
-      ];
+      const [{ listExceptions }, { migrateUp }, { createPool }, { resolveDatabaseUrl }] = await Promise.all([
+        import('../../../activities/store/exception-store.js'),
+        import('../../../activities/store/migrate.js'),
+        import('../../../activities/store/pool.js'),
+        import('../../connection/stack.js'),
+      ]);
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);
       const db = createPool(databaseUrl, 1);

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption, namedActorOption, reasonOption } from '../fragments';
@@ -18,7 +17,7 @@ export function exceptionRenewCommand(): Command {
       json: jsonOption('print {"ref","status","until","pending","next"} as one JSON document'),
     },
     run: async (opts, id: string) => {
-      const [{ withException, settledStatus }, { renewExceptionUpdate }] = [require('../../use-cases/exception-target') as typeof import('../../use-cases/exception-target'), require('../../../workflows/messages') as typeof import('../../../workflows/messages')];
+      const [{ withException, settledStatus }, { renewExceptionUpdate }] = await Promise.all([import('../../use-cases/exception-target.js'), import('../../../workflows/messages.js')]);
       const { ref, status } = await withException(id, async (handle, _client, target) => {
         await handle.executeUpdate(renewExceptionUpdate, { args: [{ by: opts.as, until: opts.until, reason: opts.reason }] });
         return { ref: target.ref, status: await settledStatus(handle, (s) => s.pending !== undefined, 5_000) };

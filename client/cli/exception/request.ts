@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { CompensatingControl } from '../../../domain/exception';
 import { defineCommand } from '../define-command';
@@ -40,7 +39,7 @@ export function exceptionRequestCommand(): Command {
       control: option('--control <category:text...>', `compensating control, e.g. "segmentation:VLAN 99 only"; categories: ${CONTROL_HELP}`, ({ z }) =>
         z.array(
           z.string().transform(async (text, ctx): Promise<CompensatingControl> => {
-            const { CONTROL_CATEGORIES } = (require('../../../domain/exception') as typeof import('../../../domain/exception'));
+            const { CONTROL_CATEGORIES } = (await import('../../../domain/exception.js'));
             const at = text.indexOf(':');
             const category = (at < 0 ? text : text.slice(0, at)).trim();
             const description = at < 0 ? '' : text.slice(at + 1).trim();
@@ -63,7 +62,7 @@ export function exceptionRequestCommand(): Command {
       ...(!o.lane && o.clientApproval ? [{ key: 'clientApproval', message: 'only an isolated lane (--lane) takes a client approval reference' }] : []),
     ],
     run: async (opts) => {
-      const { requestException } = (require('../../use-cases/request-exception') as typeof import('../../use-cases/request-exception'));
+      const { requestException } = (await import('../../use-cases/request-exception.js'));
       const { ref, workflowId, request, status } = await requestException(
         {
           clientId: opts.client,

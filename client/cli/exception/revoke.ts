@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { jsonOption, namedActorOption, reasonOption } from '../fragments';
@@ -15,7 +14,7 @@ export function exceptionRevokeCommand(): Command {
       json: jsonOption('print {"ref","revokedBy","status"} as one JSON document'),
     },
     run: async (opts, id: string) => {
-      const [{ withException }, { revokeExceptionUpdate }] = [require('../../use-cases/exception-target') as typeof import('../../use-cases/exception-target'), require('../../../workflows/messages') as typeof import('../../../workflows/messages')];
+      const [{ withException }, { revokeExceptionUpdate }] = await Promise.all([import('../../use-cases/exception-target.js'), import('../../../workflows/messages.js')]);
       const { ref, result } = await withException(id, async (handle, _client, target) => ({
         ref: target.ref,
         result: await handle.executeUpdate(revokeExceptionUpdate, { args: [{ by: opts.as, reason: opts.reason }] }),

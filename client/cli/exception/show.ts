@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import type { Shown } from '../../use-cases/exception-status';
 import { defineCommand } from '../define-command';
@@ -33,7 +32,7 @@ export function exceptionShowCommand(): Command {
     args: [['<id>', 'exception id (CLIENT/ID)']],
     options: { json: jsonOption('print the status (with "events" and "source": workflow | register) as one JSON document') },
     run: async (opts, id: string) => {
-      const { showException } = (require('../../use-cases/exception-status') as typeof import('../../use-cases/exception-status'));
+      const { showException } = (await import('../../use-cases/exception-status.js'));
       const shown = await showException(id);
       if (opts.json) printJson(shown);
       else printShown(shown);

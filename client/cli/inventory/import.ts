@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { clientOption, jsonOption } from '../fragments';
@@ -14,7 +13,7 @@ export function inventoryImportCommand(): Command {
     args: [['<file>', `CSV with a header row: ${COLUMNS_HELP} and optionally tags,applications (semicolon-separated)`]],
     options: { client: clientOption(), json: jsonOption('print {"client","inserted","updated","total"} as one JSON document') },
     run: async (opts, file: string) => {
-      const { importInventoryFile } = (require('../../use-cases/import-inventory') as typeof import('../../use-cases/import-inventory'));
+      const { importInventoryFile } = (await import('../../use-cases/import-inventory.js'));
       const { counts, total, assets } = await importInventoryFile(file, opts.client);
       if (opts.json) printJson({ client: opts.client, inserted: counts.inserted, updated: counts.updated, total });
       else info(`imported ${assets} assets for ${opts.client}: ${counts.inserted} new, ${counts.updated} updated; ${total} in its inventory`);

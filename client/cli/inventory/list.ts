@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
 import { clientFilterOption, jsonOption } from '../fragments';
@@ -10,13 +9,13 @@ export function inventoryListCommand(): Command {
     description: 'list the assets in inventory, by client and hostname',
     options: { client: clientFilterOption(), json: jsonOption('print {"assets":[…]} as one JSON document') },
     run: async (opts) => {
-      const [{ listAssets, UnknownClientError }, { migrateUp }, { createPool }, { resolveDatabaseUrl }, { notFound }] = [
-        require('../../../activities/store/inventory-store') as typeof import('../../../activities/store/inventory-store'),
-        require('../../../activities/store/migrate') as typeof import('../../../activities/store/migrate'),
-        require('../../../activities/store/pool') as typeof import('../../../activities/store/pool'),
-        require('../../connection/stack') as typeof import('../../connection/stack'),
-        require('../../errors') as typeof import('../../errors'),
-      ];
+      const [{ listAssets, UnknownClientError }, { migrateUp }, { createPool }, { resolveDatabaseUrl }, { notFound }] = await Promise.all([
+        import('../../../activities/store/inventory-store.js'),
+        import('../../../activities/store/migrate.js'),
+        import('../../../activities/store/pool.js'),
+        import('../../connection/stack.js'),
+        import('../../errors.js'),
+      ]);
       const databaseUrl = resolveDatabaseUrl();
       await migrateUp(databaseUrl);
       const db = createPool(databaseUrl, 1);

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a command loads what it needs when it runs, so `--help` stays fast */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -29,7 +28,7 @@ export function keysGenerateCommand(): Command {
       json: jsonOption('print {"privateKeyFile","publicKeyFile","publicKey"} as one JSON document'),
     },
     run: async (opts) => {
-      const { generateSigningKeyPair } = (require('../../evidence/signing') as typeof import('../../evidence/signing'));
+      const { generateSigningKeyPair } = (await import('../../evidence/signing.js'));
       const dir = resolve(opts.out);
       mkdirSync(dir, { recursive: true });
       const privateKeyFile = join(dir, `${opts.name}.key.pem`);
