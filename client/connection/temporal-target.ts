@@ -25,6 +25,20 @@ export interface TemporalTarget {
   connection: TemporalConnectExtras;
 }
 
+type Tls = TemporalConnectExtras['tls'];
+
+// envconfig reads PEM files as Uint8Array; the gRPC client of @temporalio/client insists on Buffers.
+function asBuffers(tls: Tls): Tls {
+  if (!tls || typeof tls !== 'object') return tls;
+  const buf = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b));
+  const pair = tls.clientCertPair;
+  return {
+    ...tls,
+    serverRootCACertificate: buf(tls.serverRootCACertificate),
+    clientCertPair: pair ? { crt: Buffer.from(pair.crt), key: Buffer.from(pair.key) } : undefined,
+  };
+}
+
 /** The environment with the old names copied to the standard ones (standard names win). */
 export function withStandardNames(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -53,7 +67,7 @@ export function resolveTemporalTarget(env: NodeJS.ProcessEnv = process.env, cwd:
     );
   }
   const { address, apiKey, tls, metadata } = config.connectionOptions;
-  const connection: TemporalConnectExtras = { apiKey, tls, metadata };
+  const connection: TemporalConnectExtras = { apiKey, tls: asBuffers(tls), metadata };
   if (address) {
     return { address, namespace: config.namespace ?? parsed.TEMPORAL_NAMESPACE, taskQueue: parsed.TEMPORAL_TASK_QUEUE, source: 'env', connection };
   }
