@@ -1,37 +1,52 @@
 import { CommanderError } from 'commander';
-import { ZodError } from 'zod';
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ZodError } from 'zod';
 import { ApplicationFailure, NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { PolicyError } from '../config/load-policy';
-import { MissingBinaryError } from '../config/temporal-binaries';
+import type { PolicyError } from '../config/load-policy';
 import { problemsFromZod, type InputProblem } from '../config/problems';
-import { ExitCode, exitCodeFor, isCatalogued } from '../domain/failure-catalog';
+import { MissingBinaryError } from '../config/temporal-binaries';
+import * as failureCatalog from '../domain/failure-catalog';
+import type { ExitCode } from '../domain/failure-catalog';
+import { shownId } from './ids';
 
-export { ExitCode } from '../domain/failure-catalog';
+type Outcome = Exclude<keyof typeof failureCatalog.ExitCode, 'ok'>;
+
+const catalog = () => failureCatalog;
+
+/** A gRPC error from the Temporal client, recognised by shape: the client itself loads only in commands that talk to Temporal. */
+function isGrpcServiceError(err: unknown): err is Error & { code: number; details: string } {
+  return err instanceof Error && typeof (err as { details?: unknown }).details === 'string' && typeof (err as { metadata?: unknown }).metadata === 'object';
+}
 
 export class CliError extends Error {
+  private readonly outcome: Outcome | ExitCode;
   constructor(
     message: string,
-    readonly exitCode: ExitCode,
+    /** An outcome of the catalog's ExitCode table, or its number. */
+    outcome: Outcome | ExitCode,
     readonly fix?: string,
     readonly problems?: InputProblem[],
   ) {
     super(message);
     this.name = 'CliError';
+    this.outcome = outcome;
+  }
+
+  get exitCode(): ExitCode {
+    return typeof this.outcome === 'number' ? this.outcome : catalog().ExitCode[this.outcome];
   }
 }
 
 export function badInput(message: string, fix?: string, problems?: InputProblem[]): CliError {
-  return new CliError(message, ExitCode.badInput, fix, problems);
+  return new CliError(message, 'badInput', fix, problems);
 }
 export function notFound(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.notFound, fix);
+  return new CliError(message, 'notFound', fix);
 }
 export function notAllowed(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.notAllowed, fix);
+  return new CliError(message, 'notAllowed', fix);
 }
 export function failed(message: string, fix?: string): CliError {
-  return new CliError(message, ExitCode.failed, fix);
+  return new CliError(message, 'failed', fix);
 }
 
 export const START_STACK_FIX =
@@ -74,8 +89,7 @@ function refusedAddress(err: unknown): string | undefined {
 }
 
 function fromCommander(err: CommanderError): ErrorReport {
-  // `--help`, `help CMD` and `--version` go through the same exit override; they are successes.
-  if (err.exitCode === 0) return { message: '', exitCode: ExitCode.ok };
+  const { ExitCode } = catalog();
   if (err.code === 'commander.help') {
     return { message: 'a subcommand is required', exitCode: ExitCode.badInput, fix: 'pick one of the commands listed above' };
   }
@@ -87,9 +101,11 @@ function fromCommander(err: CommanderError): ErrorReport {
 const REFUSAL_FIXES: { match: RegExp; fix: string }[] = [
   { match: /^policy requires signed approvals/, fix: 'sign with your key: --key FILE or PATCHCTL_SIGNING_KEY_FILE (create one with `patchctl keys generate`)' },
   { match: /^until: /, fix: 'pass a --until within the limits the message names' },
+  { match: /has no assets in inventory/, fix: 'import it first: `patchctl inventory import FILE --client ID`' },
 ];
 
 function fromFailureType(err: unknown): ErrorReport | undefined {
+  const { exitCodeFor, isCatalogued } = catalog();
   for (const link of causeChain(err)) {
     if (link instanceof ApplicationFailure && isCatalogued(link.type)) {
       return { message: link.message, exitCode: exitCodeFor(link.type), fix: REFUSAL_FIXES.find((f) => f.match.test(link.message))?.fix };
@@ -100,14 +116,20 @@ function fromFailureType(err: unknown): ErrorReport | undefined {
 
 /** Maps anything a command can throw onto the message, fix and exit code the user sees. */
 export function describeError(err: unknown): ErrorReport {
+  // `--help`, `help CMD` and `--version` go through the same exit override; they are successes (exit 0).
+  if (err instanceof CommanderError && err.exitCode === 0) return { message: '', exitCode: 0 };
+  const { ExitCode } = catalog();
   if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode, fix: err.fix, problems: err.problems };
   if (err instanceof CommanderError) return fromCommander(err);
-  if (err instanceof ZodError) {
-    const problems = problemsFromZod(err, undefined);
+  // Matched by name, like the other heavy modules' errors: `--help` must not load zod or the Temporal client.
+  if (err instanceof Error && err.name === 'ZodError') {
+    const problems = problemsFromZod(err as ZodError, undefined);
     return { message: 'invalid input', exitCode: ExitCode.badInput, problems };
   }
-  if (err instanceof PolicyError) {
-    return { message: err.message, exitCode: ExitCode.badInput, fix: `fix each problem listed, then run \`patchctl config check ${err.file}\` again`, problems: err.problems };
+  // Matched by name, like the codec's error: importing the loader here would load YAML and zod for `--help`.
+  if (err instanceof Error && err.name === 'PolicyError') {
+    const policyError = err as PolicyError;
+    return { message: err.message, exitCode: ExitCode.badInput, fix: `fix each problem listed, then run \`patchctl config check ${policyError.file}\` again`, problems: policyError.problems };
   }
   if (err instanceof MissingBinaryError) return { message: err.message, exitCode: ExitCode.badInput, fix: err.fix };
   // Matched by name: importing the codec here would load it for every command, even `--help`.
@@ -115,19 +137,24 @@ export function describeError(err: unknown): ErrorReport {
     return { message: err.message, exitCode: ExitCode.badInput, fix: (err as Error & { fix?: string }).fix };
   }
   if (err instanceof WorkflowNotFoundError) {
-    return { message: `no workflow ${err.workflowId} on this Temporal namespace`, exitCode: ExitCode.notFound, fix: 'check the id with `patchctl cycle list`' };
+    const { kind, id } = shownId(err.workflowId);
+    return { message: `no ${kind} ${id} on this Temporal namespace`, exitCode: ExitCode.notFound, fix: `check the id with \`patchctl ${kind} list\`` };
   }
   if (err instanceof NamespaceNotFoundError) {
     return { message: `Temporal namespace "${err.namespace}" does not exist`, exitCode: ExitCode.badInput, fix: 'set TEMPORAL_NAMESPACE to an existing namespace' };
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return { message: `${err.workflowId} is already running`, exitCode: ExitCode.badInput, fix: `see it with \`patchctl cycle status ${err.workflowId}\`` };
+    // The fix names the command for what is running: an exception is shown, a cycle has a status.
+    const { kind, id } = shownId(err.workflowId);
+    const command = kind === 'exception' ? `patchctl exception show ${id}` : kind === 'cycle' ? `patchctl cycle status ${id}` : `patchctl evidence replay ${id}`;
+    return { message: `${kind === 'workflow' ? 'workflow ' : `${kind} `}${id} is already running`, exitCode: ExitCode.badInput, fix: `see it with \`${command}\`` };
   }
   const typed = fromFailureType(err);
   if (typed) return typed;
-  if (err instanceof WorkflowUpdateFailedError) {
+  // Matched by name: the Temporal client is loaded only by commands that talk to Temporal.
+  if (err instanceof Error && err.name === 'WorkflowUpdateFailedError') {
     // A rejected update is the workflow's validator saying no; its reason is the useful message.
-    const reason = err.cause?.message ?? err.message;
+    const reason = (err.cause as Error | undefined)?.message ?? err.message;
     return { message: reason, exitCode: ExitCode.notAllowed };
   }
   for (const link of causeChain(err)) {
@@ -141,7 +168,7 @@ export function describeError(err: unknown): ErrorReport {
   }
   // grpc-js gives up waiting for the channel with a plain Error; the worker's native core reports tonic's.
   if (err instanceof Error && /failed to connect|tcp connect error|tonic::transport/i.test(err.message)) {
-    const detail = err instanceof ServiceError && err.cause ? err.cause.message : err.message;
+    const detail = err.name === 'ServiceError' && err.cause instanceof Error ? err.cause.message : err.message;
     return { message: `cannot reach the Temporal server: ${detail}`, exitCode: ExitCode.badInput, fix: START_STACK_FIX };
   }
   const refused = refusedAddress(err);
@@ -161,7 +188,8 @@ export interface ErrorOutput {
 /** Prints the error the way the CLI contract says and returns the exit code to leave with. */
 export function handleCliError(err: unknown, { json, stdout, stderr }: ErrorOutput): ExitCode {
   const report = describeError(err);
-  if (report.exitCode === ExitCode.ok) return report.exitCode;
+  if (report.exitCode === 0) return report.exitCode;
+  const { ExitCode } = catalog();
   const out = stdout ?? ((text: string) => process.stdout.write(text));
   const errOut = stderr ?? ((text: string) => process.stderr.write(text));
   if (json) {

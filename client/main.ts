@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, type CommanderError } from 'commander';
 import { repoRoot } from '../config/repo-root';
-import { registerCommands } from './commands/index';
-import { badInput, ExitCode, handleCliError } from './errors';
-import { setJsonMode } from './output';
+import { registerCommands } from './cli/program';
+import { badInput, handleCliError } from './errors';
+import { setJsonMode } from './cli/output';
 
 function packageVersion(): string {
   try {
@@ -42,7 +42,7 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 the operation failed, 2 bad input, 3 not found, 4 not allowed.\n' +
         'With --json a command prints exactly one JSON document on stdout (errors too).',
     );
-  registerCommands(program);
+  registerCommands(program, applyErrorPolicy);
   applyErrorPolicy(program);
   return program;
 }
@@ -54,7 +54,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   setJsonMode(json);
   try {
     await buildProgram().parseAsync(argv);
-    return ExitCode.ok;
+    return 0;
   } catch (err) {
     return handleCliError(err, { json });
   }

@@ -24,6 +24,7 @@ import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
 import { cycleWorkflowId } from '../domain/ids';
 import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
+import { measureStartup, startupTable } from './bench/startup';
 
 // `npm run bench`: a whole patch cycle (plan, three rings, snapshots, deploy, verify) on the real dev
 // server and PostgreSQL with the simulated fleet, next to the floor: the same server running the same
@@ -62,6 +63,8 @@ async function countActivities(client: Client, workflowIds: string[]): Promise<n
 }
 
 async function main(): Promise<void> {
+  // First, while nothing else of the bench runs: the CLI's start-up next to bare node.
+  const startup = startupTable(measureStartup());
   Runtime.install({ logger: new DefaultLogger('WARN') });
   execFileSync(process.execPath, [join(repoRoot(), 'scripts', 'ensure-postgres.cjs')], { stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'patchctl-bench-'));
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
   console.log(line(headers));
   for (const row of rows) console.log(line(row));
   if (evidence) console.log(evidence);
+  console.log(startup);
 }
 
 main().catch((error) => {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
 import type { PatchPolicy } from '../config/policy-schema';
 import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
@@ -22,8 +21,11 @@ export interface StartWorkerOptions {
   /** Pool size; the embedded PostgreSQL wants a small one. */
   poolMax?: number;
   maxConcurrentActivities?: number;
-  tls?: { certPath: string; keyPath: string; caPath?: string; serverName?: string };
-  apiKey?: string;
+  /**
+   * TLS, API key and gRPC metadata besides the address, as Temporal's environment configuration
+   * (`@temporalio/envconfig`) loads them for the CLI too; plain local connection when absent.
+   */
+  connection?: Pick<NativeConnectionOptions, 'tls' | 'apiKey' | 'metadata'>;
   /** Where vendor adapters read their endpoints and credential files from. */
   env?: NodeJS.ProcessEnv;
   /** See BuildAdaptersOptions: the dev stack lets unconfigured vendor clients refuse calls instead of failing. */
@@ -60,17 +62,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     unconfiguredVendors: options.unconfiguredVendors,
     warn: options.warn,
   });
-  const connection = await NativeConnection.connect({
-    address: options.temporalAddress,
-    apiKey: options.apiKey,
-    tls: options.tls
-      ? {
-          serverNameOverride: options.tls.serverName,
-          serverRootCACertificate: options.tls.caPath ? readFileSync(options.tls.caPath) : undefined,
-          clientCertPair: { crt: readFileSync(options.tls.certPath), key: readFileSync(options.tls.keyPath) },
-        }
-      : undefined,
-  });
+  const connection = await NativeConnection.connect({ ...options.connection, address: options.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -9,7 +9,7 @@ import { MONTH_PATTERN } from '../../domain/reporting/period';
 import { evidenceSigningKey, KEY_FILE_VARIABLE } from '../../activities/evidence/bundle-keys';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
-import { resolveDatabaseUrl } from '../stack';
+import { resolveDatabaseUrl } from '../connection/stack';
 
 const options = z.object({
   client: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be a client id from the policy'),

@@ -8,7 +8,7 @@ import { lastFullWeek, MONTH_PATTERN, monthPeriod, previousMonth } from '../../d
 import { badInput } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../output';
-import { resolveDatabaseUrl } from '../stack';
+import { resolveDatabaseUrl } from '../connection/stack';
 
 const options = z
   .object({

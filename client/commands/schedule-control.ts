@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { notFound } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson } from '../output';
-import { resolveTemporalTarget } from '../stack';
+import { resolveTemporalTarget } from '../connection/temporal-target';
 import { withClient } from '../temporal-connection';
 
 // pause / resume / trigger share their shape: one schedule id, one action on its handle.

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../output';
-import { resolveTemporalTarget } from '../stack';
+import { resolveTemporalTarget } from '../connection/temporal-target';
 import { withClient } from '../temporal-connection';
 
 const options = z.object({ json: z.boolean().optional() });

@@ -3,11 +3,18 @@ import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 let installed = false;
 
 /**
- * Routes SDK and worker logs to stderr at PATCHCTL_LOG_LEVEL. Installs once per process; the Runtime's
- * own signal handling is switched off because our commands stop the worker, database and server in order.
+ * Routes SDK and worker logs to stderr at PATCHCTL_LOG_LEVEL. Native (worker-core) logs are forwarded
+ * to the same logger instead of being printed raw and coloured by the core itself, so a level of
+ * ERROR (what `evidence replay` uses) hides the core's warnings too. Installs once per process; the
+ * Runtime's own signal handling is switched off because our commands stop the worker, database and
+ * server in order.
  */
 export function installRuntimeLogging(level: LogLevel): void {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: [] });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    shutdownSignals: [],
+    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  });
 }

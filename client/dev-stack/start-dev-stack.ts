@@ -10,7 +10,7 @@ import { ensureSchedules } from '../../workers/report-schedule';
 import { startWorker } from '../../workers/start-worker';
 import { withClient } from '../temporal-connection';
 import { badInput } from '../errors';
-import { loadEnv } from '../stack';
+import { loadEnv } from '../connection/stack';
 import { devInfoFile, isPidAlive, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';
 import { installRuntimeLogging } from './runtime-logging';
 import { startTemporalDevServer } from './temporal-dev-server';

@@ -101,6 +101,11 @@ describe('patchctl basics (built CLI)', () => {
     const bareGroup = await runCli(['config']);
     expect(bareGroup.code).toBe(2);
     expect(bareGroup.stderr).toContain('a subcommand is required');
+    // A typo'd option is named as the unknown option, not reported as the required one it missed.
+    const typo = await runCli(['cycle', 'start', '--clinet', 'acme-dental']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown option '--clinet'");
+    expect(typo.stderr).not.toContain('is required');
     const option = await runCli(['config', 'check', '--frobnicate', '--json']);
     expect(option.code).toBe(2);
     expect(option.json<ErrorDoc>().error.message).toContain("unknown option '--frobnicate'");

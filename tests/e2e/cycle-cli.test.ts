@@ -102,6 +102,14 @@ describe('a cycle driven from several terminals', () => {
       await waitForPending('production');
       expect((await cli(['cycle', 'approve', cycleId, '--ring', 'production', '--as', 'lead@msp.test'])).code).toBe(0);
 
+      // Not a terminal (a CI log): one line per change, the id in its one printed form.
+      const logged = await cli(['cycle', 'status', cycleId, '--watch', '--interval', '200']);
+      expect(logged.code, logged.stderr).toBe(0);
+      const lines = logged.stdout.trim().split('\n');
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.every((l) => l.startsWith(`${cycleId} `))).toBe(true);
+      expect(lines[lines.length - 1]).toContain('completed');
+      expect(logged.stdout).not.toContain(`cycle/${cycleId}`);
       const watched = await cli(['cycle', 'status', cycleId, '--watch', '--json']);
       expect(watched.code, watched.stderr).toBe(0);
       const final = watched.json<{ phase: string; rings: { verified: number; planned: number }[]; decisions: { by: string }[] }>();
@@ -109,6 +117,8 @@ describe('a cycle driven from several terminals', () => {
       expect(final.rings.every((r) => r.verified === r.planned)).toBe(true);
       expect(final.decisions.map((d) => d.by)).toEqual(['lead@msp.test', 'lead@msp.test']);
 
+      const text = await cli(['cycle', 'status', cycleId]);
+      expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^${cycleId}  phase: completed`));
       const listed = await cli(['cycle', 'list', '--json']);
       expect(listed.json<{ cycles: { id: string; status: string }[] }>().cycles).toContainEqual(expect.objectContaining({ id: cycleId, status: 'completed' }));
       // Mail went to the outbox of the dev stack: the approval requests.

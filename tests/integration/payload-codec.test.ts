@@ -14,7 +14,7 @@ import { buildClientAdapters } from '../../activities/adapters/build-adapters';
 import { createMailer } from '../../activities/adapters/mail/nodemailer-mailer';
 import { createActivities } from '../../activities/create-activities';
 import { requireBinary, resolveTemporalCli } from '../../config/temporal-binaries';
-import { startCodecServer, type RunningCodecServer } from '../../client/commands/codec-server';
+import { startCodecServer, type RunningCodecServer } from '../../client/web/codec-server';
 import { startTemporalDevServer, type TemporalDevServer } from '../../client/dev-stack/temporal-dev-server';
 import { cycleWorkflowId, ringWorkflowId } from '../../domain/ids';
 import { fetchCycleHistories } from '../../activities/evidence/history-source';

@@ -1,0 +1,133 @@
+import { Command } from 'commander';
+import { codecServerCommand } from './codec-server';
+import { configCheckCommand } from './config/check';
+import { cycleAbortCommand } from './cycle/abort';
+import { cycleApproveCommand } from './cycle/approve';
+import { cycleDecideCommand } from './cycle/decide';
+import { cycleIncidentCommand } from './cycle/incident';
+import { cycleListCommand } from './cycle/list';
+import { cyclePauseCommand } from './cycle/pause';
+import { cycleRejectCommand } from './cycle/reject';
+import { cycleResumeCommand } from './cycle/resume';
+import { cycleStartCommand } from './cycle/start';
+import { cycleStatusCommand } from './cycle/status';
+import { devCommand } from './dev';
+import { evidenceExportCommand } from './evidence/export';
+import { evidenceHipaaCommand } from './evidence/hipaa';
+import { evidenceReplayCommand } from './evidence/replay';
+import { evidenceVerifyCommand } from './evidence/verify';
+import { exceptionApproveCommand } from './exception/approve';
+import { exceptionListCommand } from './exception/list';
+import { exceptionRenewCommand } from './exception/renew';
+import { exceptionRequestCommand } from './exception/request';
+import { exceptionRevokeCommand } from './exception/revoke';
+import { exceptionShowCommand } from './exception/show';
+import { exceptionSignoffCommand } from './exception/signoff';
+import { inventoryImportCommand } from './inventory/import';
+import { inventoryListCommand } from './inventory/list';
+import { keysGenerateCommand } from './keys/generate';
+import { lazyCommand } from './lazy-command';
+import { workerCommand } from './worker';
+
+// The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
+// (defineCommand: options declared once, everything heavy imported inside `run`), import it here and
+// add it to its group (or to TOP_LEVEL).
+
+type CommandFactory = () => Command;
+
+/** Group commands and their subcommands, in the order `--help` lists them. */
+const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
+  { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand] },
+  {
+    name: 'cycle',
+    description: 'start, watch, approve and stop patch cycles',
+    commands: [
+      cycleStartCommand,
+      cycleStatusCommand,
+      cycleListCommand,
+      cycleApproveCommand,
+      cycleRejectCommand,
+      cycleDecideCommand,
+      cycleIncidentCommand,
+      cycleAbortCommand,
+      cyclePauseCommand,
+      cycleResumeCommand,
+    ],
+  },
+  {
+    name: 'exception',
+    description: 'request, sign off, approve, renew and revoke patch exceptions',
+    commands: [
+      exceptionRequestCommand,
+      exceptionSignoffCommand,
+      exceptionApproveCommand,
+      exceptionListCommand,
+      exceptionShowCommand,
+      exceptionRenewCommand,
+      exceptionRevokeCommand,
+    ],
+  },
+  {
+    name: 'evidence',
+    description: 'export, verify and replay the audit evidence of a cycle; HIPAA-aligned bundles',
+    commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
+  },
+  { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
+];
+
+/** How main.ts makes a command throw instead of exiting; applied to a lazy command once it is loaded. */
+export type Prepare = (command: Command, path: string[]) => void;
+
+function topLevel(prepare: Prepare): CommandFactory[] {
+  const demo = () =>
+    lazyCommand(
+      'demo',
+      'unattended tour: seeds 3 clinics, runs one cycle through every ring with approvals and one whose canary breaches and rolls back',
+      async () => ((await import('../commands/demo.js'))).demoCommand(),
+      prepare,
+    );
+  return [devCommand, demo, workerCommand, codecServerCommand];
+}
+
+/**
+ * Reporting commands, still written as plain commander commands (client/commands/): loaded only when
+ * they run, like the demo, until they move to defineCommand.
+ */
+function reportingCommands(prepare: Prepare): Record<string, CommandFactory[]> {
+  const lazy = (name: string, description: string, load: () => Promise<Command>) => () => lazyCommand(name, description, load, prepare);
+  return {
+    inventory: [
+      lazy('export', "a client's date-stamped monthly inventory (CSV and JSON with the playbook's labels), hashed and signed", async () => (await import('../commands/inventory-export.js')).inventoryExportCommand()),
+    ],
+    report: [
+      lazy('monthly', "a client's monthly report as of the month's end (HTML with charts, PDF, CSV, JSON; signed)", async () => (await import('../commands/report-monthly.js')).reportMonthlyCommand()),
+      lazy('scorecard', 'the internal one-pager across clients (compliance, exception aging, failure rate, after-hours tickets)', async () => (await import('../commands/report-scorecard.js')).reportScorecardCommand()),
+    ],
+    schedule: [
+      lazy('list', 'the Temporal Schedules (monthly report, SLA alerts): state, next run, last run', async () => (await import('../commands/schedule-list.js')).scheduleListCommand()),
+      lazy('pause', 'pause a Schedule', async () => (await import('../commands/schedule-pause.js')).schedulePauseCommand()),
+      lazy('resume', 'resume a paused Schedule', async () => (await import('../commands/schedule-resume.js')).scheduleResumeCommand()),
+      lazy('trigger', 'run a Schedule now', async () => (await import('../commands/schedule-trigger.js')).scheduleTriggerCommand()),
+    ],
+  };
+}
+
+const REPORTING_GROUPS: Record<string, string> = {
+  report: 'monthly client reports and the internal scorecard',
+  schedule: 'list, pause, resume and trigger the Temporal Schedules',
+};
+
+export function registerCommands(program: Command, prepare: Prepare): void {
+  for (const factory of topLevel(prepare)) program.addCommand(factory());
+  const reporting = reportingCommands(prepare);
+  const groups = [
+    ...GROUPS.map((g) => ({ ...g, commands: [...g.commands, ...(reporting[g.name] ?? [])] })),
+    ...Object.entries(REPORTING_GROUPS).map(([name, description]) => ({ name, description, commands: reporting[name]! })),
+  ];
+  for (const group of groups) {
+    const command = new Command(group.name).description(group.description);
+    for (const factory of group.commands) command.addCommand(factory());
+    program.addCommand(command);
+  }
+}

@@ -1,0 +1,22 @@
+import { userInfo, hostname } from 'node:os';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { parseCycleRef } from '../../domain/ids';
+import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
+import { badInput } from '../errors';
+
+/** A cycle id as users type it (`clinic/20261129-0300-critical` or `cycle/clinic/...`) → its workflow id. */
+export function cycleWorkflowIdFrom(ref: string): string {
+  const parsed = parseCycleRef(ref);
+  if (!parsed) throw badInput(`"${ref}" is not a cycle id`, 'cycle ids look like CLIENT/NAME, e.g. acme-dental/20261129-0300-critical; see `patchctl cycle list`');
+  return parsed.workflowId;
+}
+
+/** Who is acting: the name given, else PATCHCTL_USER, else the login user on this host. */
+export function actor(as: string | undefined): string {
+  return as ?? process.env.PATCHCTL_USER ?? `${userInfo().username}@${hostname()}`;
+}
+
+export async function withCycle<T>(ref: string, fn: (handle: WorkflowHandle, client: Client) => Promise<T>): Promise<T> {
+  const workflowId = cycleWorkflowIdFrom(ref);
+  return withClient(resolveTemporalTarget(), (client) => fn(client.workflow.getHandle(workflowId), client));
+}

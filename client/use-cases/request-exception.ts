@@ -1,0 +1,105 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { listAssets, UnknownClientError } from '../../activities/store/inventory-store';
+import { migrateUp } from '../../activities/store/migrate';
+import { createPool } from '../../activities/store/pool';
+import type { PatchPolicy } from '../../config/policy-schema';
+import type { InputProblem } from '../../config/problems';
+import { exceptionRequestProblems, type ExceptionRequest, type ExceptionRules, type ExceptionStatus } from '../../domain/exception';
+import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { resolveDatabaseUrl } from '../connection/stack';
+import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
+import { badInput, notFound } from '../errors';
+import { patchException } from '../../workflows/exception/patch-exception';
+import { actor } from './cycle-target';
+import { settledStatus } from './exception-target';
+import { loadPolicy } from './policy';
+
+export type ExceptionAsk = Omit<ExceptionRequest, 'exceptionId' | 'requestedBy'> & { requestedBy?: string };
+
+export interface RequestedException {
+  /** The printed id, CLIENT/ID. */
+  ref: string;
+  workflowId: string;
+  request: ExceptionRequest;
+  status: ExceptionStatus;
+}
+
+function rulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
+  const rules = policy.exceptions;
+  return {
+    owner,
+    approvers: rules.approvers,
+    maxDurationMs: rules.maxDuration,
+    reminderBeforeMs: rules.reminderBefore,
+    decisionTimeoutMs: rules.decisionTimeout,
+    reviewIntervalMs: rules.reviewInterval,
+  };
+}
+
+/** Hosts not in the client's inventory: an exception for an asset nobody manages protects nothing. */
+async function unknownHosts(clientId: string, hostnames: readonly string[]): Promise<string[]> {
+  const databaseUrl = resolveDatabaseUrl();
+  await migrateUp(databaseUrl);
+  const db = createPool(databaseUrl, 1);
+  try {
+    const known = new Set((await listAssets(db, { clientId })).map((a) => a.hostname));
+    return hostnames.filter((h) => !known.has(h));
+  } catch (error) {
+    if (error instanceof UnknownClientError) throw notFound(error.message, 'import its inventory with `patchctl inventory import FILE --client ID` first');
+    throw error;
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Checks an exception request against the policy and the inventory, starts its workflow and answers
+ * once the ticket is open and the sign-off pending. `label` names a request field the way the
+ * caller's user typed it (a CLI flag, a form field). Start-then-poll: no update of the exception
+ * workflow answers with its first step, so update-with-start has nothing to ask for yet.
+ */
+export async function requestException(ask: ExceptionAsk, label: (field: string) => string = (f) => f): Promise<RequestedException> {
+  const { policy, file } = loadPolicy();
+  const client = policy.clients.find((c) => c.id === ask.clientId);
+  if (!client) throw notFound(`client "${ask.clientId}" is not in ${file}`, `known clients: ${policy.clients.map((c) => c.id).join(', ')}`);
+
+  const requestedAt = new Date();
+  const hostnames = [...new Set(ask.hostnames)];
+  const patchIds = [...new Set(ask.patchIds)];
+  const exceptionId = exceptionIdFor(ask.clientId, requestedAt, hostnames, patchIds);
+  const request: ExceptionRequest = { ...ask, exceptionId, hostnames, patchIds, requestedBy: actor(ask.requestedBy) };
+  // The workflow checks the same rules; checking here first names the field and starts nothing.
+  const problems: InputProblem[] = exceptionRequestProblems(request, rulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
+    path: label(p.field),
+    message: p.message,
+  }));
+  if (problems.length > 0) {
+    throw badInput(problems.length === 1 ? 'invalid exception request' : 'invalid exception request (several problems)', 'run `patchctl exception request --help` for the accepted values', problems);
+  }
+  const unknown = await unknownHosts(ask.clientId, hostnames);
+  if (unknown.length > 0) {
+    throw notFound(
+      `${unknown.length === 1 ? 'host' : 'hosts'} not in the inventory of ${ask.clientId}: ${unknown.join(', ')}`,
+      `check the names with \`patchctl inventory list --client ${ask.clientId}\``,
+    );
+  }
+
+  const ref = `${ask.clientId}/${exceptionId}`;
+  const workflowId = exceptionWorkflowId(ask.clientId, exceptionId);
+  const target = resolveTemporalTarget();
+  const status = await withClient(target, async (temporal) => {
+    let handle;
+    try {
+      handle = await temporal.workflow.start(patchException, { taskQueue: target.taskQueue, workflowId, args: [request] });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw badInput(`the same exception was already requested today and is still open: ${ref}`, `see it with \`patchctl exception show ${ref}\``);
+      }
+      throw error;
+    }
+    // The ticket is the workflow's first step; once it is there, the sign-off is pending.
+    return settledStatus(handle, (s) => s.pending !== undefined);
+  });
+  if (status.status === 'rejected') throw badInput(`exception ${ref} was rejected: ${status.statusReason ?? 'see `patchctl exception show`'}`);
+  return { ref, workflowId, request, status };
+}
