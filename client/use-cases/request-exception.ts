@@ -2,9 +2,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { listAssets, UnknownClientError } from '../../activities/store/inventory-store';
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
-import type { PatchPolicy } from '../../config/policy-schema';
 import type { InputProblem } from '../../config/problems';
-import { exceptionRequestProblems, type ExceptionRequest, type ExceptionRules, type ExceptionStatus } from '../../domain/exception';
+import { exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
@@ -22,18 +21,6 @@ export interface RequestedException {
   workflowId: string;
   request: ExceptionRequest;
   status: ExceptionStatus;
-}
-
-function rulesFor(policy: PatchPolicy, owner: string): ExceptionRules {
-  const rules = policy.exceptions;
-  return {
-    owner,
-    approvers: rules.approvers,
-    maxDurationMs: rules.maxDuration,
-    reminderBeforeMs: rules.reminderBefore,
-    decisionTimeoutMs: rules.decisionTimeout,
-    reviewIntervalMs: rules.reviewInterval,
-  };
 }
 
 /** Hosts not in the client's inventory: an exception for an asset nobody manages protects nothing. */
@@ -69,7 +56,7 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
   const exceptionId = exceptionIdFor(ask.clientId, requestedAt, hostnames, patchIds);
   const request: ExceptionRequest = { ...ask, exceptionId, hostnames, patchIds, requestedBy: actor(ask.requestedBy) };
   // The workflow checks the same rules; checking here first names the field and starts nothing.
-  const problems: InputProblem[] = exceptionRequestProblems(request, rulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
+  const problems: InputProblem[] = exceptionRequestProblems(request, exceptionRulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
     path: label(p.field),
     message: p.message,
   }));
