@@ -23,6 +23,7 @@ import { exceptionRequestCommand } from './exception/request';
 import { exceptionRevokeCommand } from './exception/revoke';
 import { exceptionShowCommand } from './exception/show';
 import { exceptionSignoffCommand } from './exception/signoff';
+import { inventoryExportCommand } from './inventory/export';
 import { inventoryImportCommand } from './inventory/import';
 import { inventoryListCommand } from './inventory/list';
 import { keysGenerateCommand } from './keys/generate';
@@ -38,7 +39,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand, inventoryExportCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',
@@ -97,9 +98,6 @@ function topLevel(prepare: Prepare): CommandFactory[] {
 function reportingCommands(prepare: Prepare): Record<string, CommandFactory[]> {
   const lazy = (name: string, description: string, load: () => Promise<Command>) => () => lazyCommand(name, description, load, prepare);
   return {
-    inventory: [
-      lazy('export', "a client's date-stamped monthly inventory (CSV and JSON with the playbook's labels), hashed and signed", async () => (await import('../commands/inventory-export.js')).inventoryExportCommand()),
-    ],
     report: [
       lazy('monthly', "a client's monthly report as of the month's end (HTML with charts, PDF, CSV, JSON; signed)", async () => (await import('../commands/report-monthly.js')).reportMonthlyCommand()),
       lazy('scorecard', 'the internal one-pager across clients (compliance, exception aging, failure rate, after-hours tickets)', async () => (await import('../commands/report-scorecard.js')).reportScorecardCommand()),
