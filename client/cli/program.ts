@@ -28,6 +28,8 @@ import { inventoryImportCommand } from './inventory/import';
 import { inventoryListCommand } from './inventory/list';
 import { keysGenerateCommand } from './keys/generate';
 import { lazyCommand } from './lazy-command';
+import { reportMonthlyCommand } from './report/monthly';
+import { reportScorecardCommand } from './report/scorecard';
 import { workerCommand } from './worker';
 
 // The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
@@ -75,6 +77,7 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
   },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
+  { name: 'report', description: 'monthly client reports and the internal scorecard', commands: [reportMonthlyCommand, reportScorecardCommand] },
 ];
 
 /** How main.ts makes a command throw instead of exiting; applied to a lazy command once it is loaded. */
@@ -98,10 +101,6 @@ function topLevel(prepare: Prepare): CommandFactory[] {
 function reportingCommands(prepare: Prepare): Record<string, CommandFactory[]> {
   const lazy = (name: string, description: string, load: () => Promise<Command>) => () => lazyCommand(name, description, load, prepare);
   return {
-    report: [
-      lazy('monthly', "a client's monthly report as of the month's end (HTML with charts, PDF, CSV, JSON; signed)", async () => (await import('../commands/report-monthly.js')).reportMonthlyCommand()),
-      lazy('scorecard', 'the internal one-pager across clients (compliance, exception aging, failure rate, after-hours tickets)', async () => (await import('../commands/report-scorecard.js')).reportScorecardCommand()),
-    ],
     schedule: [
       lazy('list', 'the Temporal Schedules (monthly report, SLA alerts): state, next run, last run', async () => (await import('../commands/schedule-list.js')).scheduleListCommand()),
       lazy('pause', 'pause a Schedule', async () => (await import('../commands/schedule-pause.js')).schedulePauseCommand()),
@@ -112,7 +111,6 @@ function reportingCommands(prepare: Prepare): Record<string, CommandFactory[]> {
 }
 
 const REPORTING_GROUPS: Record<string, string> = {
-  report: 'monthly client reports and the internal scorecard',
   schedule: 'list, pause, resume and trigger the Temporal Schedules',
 };
 

@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPORT_FORMATS } from '../../activities/reporting/report-bundle';
 import { REQUIRED_COLUMNS } from '../../activities/store/inventory-csv';
 import { RINGS, SEVERITIES } from '../../config/policy-schema';
 import { handleCliError } from '../../client/errors';
 import { PROMOTION_RING_HELP, RING_HELP } from '../../client/cli/fragments';
 import { COLUMNS_HELP } from '../../client/cli/inventory/import';
+import { REPORT_FORMAT_NAMES } from '../../client/cli/report/monthly';
 import { buildProgram } from '../../client/main';
 
 const ROOT = join(__dirname, '..', '..');
@@ -64,6 +66,7 @@ describe('CLI options', () => {
     expect(RING_HELP).toBe(RINGS.join(' | '));
     expect(PROMOTION_RING_HELP).toBe(RINGS.filter((r) => r !== 'canary').join(' | '));
     expect(COLUMNS_HELP).toBe(REQUIRED_COLUMNS.join(','));
+    expect(REPORT_FORMAT_NAMES).toEqual(REPORT_FORMATS);
     const start = buildProgram().commands.find((c) => c.name() === 'cycle')!.commands.find((c) => c.name() === 'start')!;
     expect(start.options.find((o) => o.long === '--severity')?.description).toContain(SEVERITIES.join(' | '));
   });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { MONTH_PATTERN } from '../../../domain/reporting/period';
 import { defineCommand } from '../define-command';
 import { clientOption, jsonOption } from '../fragments';
 import { option } from '../option-spec';
 import { info, printJson } from '../output';
+import { requiredMonthOption } from '../report/month-option';
 
 export function inventoryExportCommand(): Command {
   return defineCommand({
@@ -11,7 +11,7 @@ export function inventoryExportCommand(): Command {
     description: 'the date-stamped monthly inventory of a client (CSV and JSON with the playbook\'s field labels, e.g. "ePHI system: yes/no"), hashed and signed',
     options: {
       client: clientOption(),
-      month: option('--month <YYYY-MM>', 'the month (the inventory as of its last day, UTC)', ({ z }) => z.string().regex(MONTH_PATTERN, 'must be a month YYYY-MM'), { required: true }),
+      month: requiredMonthOption('the month (the inventory as of its last day, UTC)'),
       out: option('--out <dir>', 'directory (default .patchctl/exports/<client>/<month>/)', ({ z }) => z.string().min(1, 'must name a directory')),
       json: jsonOption('print what was written as one JSON document'),
     },
