@@ -51,6 +51,18 @@ describe('CLI options', () => {
     expect(stderr).toMatch(/--client: must be lower-case letters, digits and dashes.*got "Acme_Dental"/);
   });
 
+  it('refuses bad report options before anything runs, naming the flag and the value', async () => {
+    const format = await run(['report', 'monthly', '--client', 'acme-dental', '--month', '2026-10', '--format', 'docx']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format: must be one of html, pdf, csv, json, got "docx"');
+    const both = await run(['report', 'scorecard', '--week', '--month', '2026-10']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--week: cannot be combined with --month');
+    const noClient = await run(['inventory', 'export', '--month', '2026-10']);
+    expect(noClient.code).toBe(2);
+    expect(noClient.stderr).toContain('--client: is required');
+  });
+
   it('declares --json, --as, --key and --client once, in the shared fragments', () => {
     const offenders: string[] = [];
     for (const file of files(join(ROOT, 'client', 'cli'))) {
