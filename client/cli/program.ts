@@ -23,10 +23,17 @@ import { exceptionRequestCommand } from './exception/request';
 import { exceptionRevokeCommand } from './exception/revoke';
 import { exceptionShowCommand } from './exception/show';
 import { exceptionSignoffCommand } from './exception/signoff';
+import { inventoryExportCommand } from './inventory/export';
 import { inventoryImportCommand } from './inventory/import';
 import { inventoryListCommand } from './inventory/list';
 import { keysGenerateCommand } from './keys/generate';
 import { lazyCommand } from './lazy-command';
+import { reportMonthlyCommand } from './report/monthly';
+import { reportScorecardCommand } from './report/scorecard';
+import { scheduleListCommand } from './schedule/list';
+import { schedulePauseCommand } from './schedule/pause';
+import { scheduleResumeCommand } from './schedule/resume';
+import { scheduleTriggerCommand } from './schedule/trigger';
 import { workerCommand } from './worker';
 
 // The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
@@ -38,7 +45,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand, inventoryExportCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',
@@ -74,6 +81,12 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
   },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
+  { name: 'report', description: 'monthly client reports and the internal scorecard', commands: [reportMonthlyCommand, reportScorecardCommand] },
+  {
+    name: 'schedule',
+    description: 'list, pause, resume and trigger the Temporal Schedules',
+    commands: [scheduleListCommand, schedulePauseCommand, scheduleResumeCommand, scheduleTriggerCommand],
+  },
 ];
 
 /** How main.ts makes a command throw instead of exiting; applied to a lazy command once it is loaded. */
@@ -90,42 +103,9 @@ function topLevel(prepare: Prepare): CommandFactory[] {
   return [devCommand, demo, workerCommand, codecServerCommand];
 }
 
-/**
- * Reporting commands, still written as plain commander commands (client/commands/): loaded only when
- * they run, like the demo, until they move to defineCommand.
- */
-function reportingCommands(prepare: Prepare): Record<string, CommandFactory[]> {
-  const lazy = (name: string, description: string, load: () => Promise<Command>) => () => lazyCommand(name, description, load, prepare);
-  return {
-    inventory: [
-      lazy('export', "a client's date-stamped monthly inventory (CSV and JSON with the playbook's labels), hashed and signed", async () => (await import('../commands/inventory-export.js')).inventoryExportCommand()),
-    ],
-    report: [
-      lazy('monthly', "a client's monthly report as of the month's end (HTML with charts, PDF, CSV, JSON; signed)", async () => (await import('../commands/report-monthly.js')).reportMonthlyCommand()),
-      lazy('scorecard', 'the internal one-pager across clients (compliance, exception aging, failure rate, after-hours tickets)', async () => (await import('../commands/report-scorecard.js')).reportScorecardCommand()),
-    ],
-    schedule: [
-      lazy('list', 'the Temporal Schedules (monthly report, SLA alerts): state, next run, last run', async () => (await import('../commands/schedule-list.js')).scheduleListCommand()),
-      lazy('pause', 'pause a Schedule', async () => (await import('../commands/schedule-pause.js')).schedulePauseCommand()),
-      lazy('resume', 'resume a paused Schedule', async () => (await import('../commands/schedule-resume.js')).scheduleResumeCommand()),
-      lazy('trigger', 'run a Schedule now', async () => (await import('../commands/schedule-trigger.js')).scheduleTriggerCommand()),
-    ],
-  };
-}
-
-const REPORTING_GROUPS: Record<string, string> = {
-  report: 'monthly client reports and the internal scorecard',
-  schedule: 'list, pause, resume and trigger the Temporal Schedules',
-};
-
 export function registerCommands(program: Command, prepare: Prepare): void {
   for (const factory of topLevel(prepare)) program.addCommand(factory());
-  const reporting = reportingCommands(prepare);
-  const groups = [
-    ...GROUPS.map((g) => ({ ...g, commands: [...g.commands, ...(reporting[g.name] ?? [])] })),
-    ...Object.entries(REPORTING_GROUPS).map(([name, description]) => ({ name, description, commands: reporting[name]! })),
-  ];
-  for (const group of groups) {
+  for (const group of GROUPS) {
     const command = new Command(group.name).description(group.description);
     for (const factory of group.commands) command.addCommand(factory());
     program.addCommand(command);

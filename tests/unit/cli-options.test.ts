@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPORT_FORMATS } from '../../activities/reporting/report-bundle';
 import { REQUIRED_COLUMNS } from '../../activities/store/inventory-csv';
 import { RINGS, SEVERITIES } from '../../config/policy-schema';
 import { handleCliError } from '../../client/errors';
 import { PROMOTION_RING_HELP, RING_HELP } from '../../client/cli/fragments';
 import { COLUMNS_HELP } from '../../client/cli/inventory/import';
+import { REPORT_FORMAT_NAMES } from '../../client/cli/report/monthly';
 import { buildProgram } from '../../client/main';
 
 const ROOT = join(__dirname, '..', '..');
@@ -49,6 +51,18 @@ describe('CLI options', () => {
     expect(stderr).toMatch(/--client: must be lower-case letters, digits and dashes.*got "Acme_Dental"/);
   });
 
+  it('refuses bad report options before anything runs, naming the flag and the value', async () => {
+    const format = await run(['report', 'monthly', '--client', 'acme-dental', '--month', '2026-10', '--format', 'docx']);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format: must be one of html, pdf, csv, json, got "docx"');
+    const both = await run(['report', 'scorecard', '--week', '--month', '2026-10']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--week: cannot be combined with --month');
+    const noClient = await run(['inventory', 'export', '--month', '2026-10']);
+    expect(noClient.code).toBe(2);
+    expect(noClient.stderr).toContain('--client: is required');
+  });
+
   it('declares --json, --as, --key and --client once, in the shared fragments', () => {
     const offenders: string[] = [];
     for (const file of files(join(ROOT, 'client', 'cli'))) {
@@ -64,6 +78,7 @@ describe('CLI options', () => {
     expect(RING_HELP).toBe(RINGS.join(' | '));
     expect(PROMOTION_RING_HELP).toBe(RINGS.filter((r) => r !== 'canary').join(' | '));
     expect(COLUMNS_HELP).toBe(REQUIRED_COLUMNS.join(','));
+    expect(REPORT_FORMAT_NAMES).toEqual(REPORT_FORMATS);
     const start = buildProgram().commands.find((c) => c.name() === 'cycle')!.commands.find((c) => c.name() === 'start')!;
     expect(start.options.find((o) => o.long === '--severity')?.description).toContain(SEVERITIES.join(' | '));
   });

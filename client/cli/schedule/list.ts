@@ -1,18 +1,15 @@
-import { Command } from 'commander';
-import { z } from 'zod';
-import { parseOptions } from '../options';
+import type { Command } from 'commander';
+import { defineCommand } from '../define-command';
+import { jsonOption } from '../fragments';
 import { info, printJson, printTable } from '../output';
-import { resolveTemporalTarget } from '../connection/temporal-target';
-import { withClient } from '../temporal-connection';
-
-const options = z.object({ json: z.boolean().optional() });
 
 export function scheduleListCommand(): Command {
-  return new Command('list')
-    .description('the Temporal Schedules (monthly report, …): state, next run, last run')
-    .option('--json', 'print {"schedules":[…]} as one JSON document')
-    .action(async (raw: Record<string, unknown>) => {
-      const opts = parseOptions(options, raw);
+  return defineCommand({
+    name: 'list',
+    description: 'the Temporal Schedules (monthly report, …): state, next run, last run',
+    options: { json: jsonOption('print {"schedules":[…]} as one JSON document') },
+    run: async (opts) => {
+      const { resolveTemporalTarget, withClient } = await import('../../connection/temporal-connection.js');
       const schedules = await withClient(resolveTemporalTarget(), async (client) => {
         const found = [];
         for await (const summary of client.schedule.list()) {
@@ -31,5 +28,6 @@ export function scheduleListCommand(): Command {
       if (opts.json) printJson({ schedules });
       else if (schedules.length === 0) info('no schedules yet: `patchctl dev` creates them when it starts');
       else printTable(['schedule', 'workflow', 'state', 'next run', 'last run', 'note'], schedules.map((s) => [s.id, s.workflowType, s.paused ? 'paused' : 'active', s.nextRun, s.lastRun, s.note]));
-    });
+    },
+  });
 }
