@@ -5,7 +5,7 @@ import { createPayloadCodec } from '../activities/codec/codec-keys';
 import { decodeHistory } from '../activities/codec/payload-codec';
 import type { HistoryJson } from '../activities/evidence/history-json';
 import type { HistorySource } from '../activities/evidence/history-source';
-import type { CycleStatus } from '../domain/cycle-status';
+import type { CycleStatus } from '../domain/cycle/cycle-status';
 import { failure, FailureType } from '../domain/failure-catalog';
 import { cycleStatusQuery } from '../workflows/cycle/messages';
 

@@ -1,11 +1,11 @@
 import { RINGS, type ClientPolicy, type PatchPolicy } from '../../config/policy-schema';
-import type { CyclePlan, PlanCycleInput, RingPlan } from '../../domain/cycle-plan';
-import { EXCLUDED_LIST_LIMIT } from '../../domain/cycle-plan';
-import { groupDeadlines, mergeExclusions } from '../../domain/cycle-planning';
-import type { ExcludedAsset } from '../../domain/cycle-status';
+import type { CyclePlan, PlanCycleInput, RingPlan } from '../../domain/cycle/cycle-plan';
+import { EXCLUDED_LIST_LIMIT } from '../../domain/cycle/cycle-plan';
+import { groupDeadlines, mergeExclusions } from '../../domain/cycle/cycle-planning';
+import type { ExcludedAsset } from '../../domain/cycle/cycle-status';
 import { failure, FailureType } from '../../domain/failure-catalog';
-import { assignRings, batchCount, batchRings } from '../../domain/ring-assignment';
-import { highestSeverity, slaTerms } from '../../domain/sla';
+import { assignRings, batchCount, batchRings } from '../../domain/cycle/ring-assignment';
+import { highestSeverity, slaTerms } from '../../domain/cycle/sla';
 import type { ActivityDeps } from '../deps';
 import type { MissingPatch } from '../ports';
 import {

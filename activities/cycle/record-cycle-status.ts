@@ -1,4 +1,4 @@
-import type { CycleOutcome } from '../../domain/cycle-status';
+import type { CycleOutcome } from '../../domain/cycle/cycle-status';
 import type { ActivityDeps } from '../deps';
 import { setCycleStatus } from '../store/cycle-store';
 

@@ -9,7 +9,7 @@ import type {
   SnapshotBatchResult,
   VerifyBatchInput,
   VerifyBatchResult,
-} from '../../domain/batch';
+} from '../../domain/cycle/batch';
 import { deploymentKey } from '../../domain/ids';
 import type { ActivityDeps } from '../deps';
 import { mapLimit } from '../map-limit';

@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { RingName } from '../../config/policy-schema';
-import type { RollbackBatchResult, VerifyRollbackResult } from '../../domain/batch';
+import type { RollbackBatchResult, VerifyRollbackResult } from '../../domain/cycle/batch';
 import type { ActivityDeps } from '../deps';
 import { mapLimit } from '../map-limit';
 import {

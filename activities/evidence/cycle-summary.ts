@@ -1,4 +1,4 @@
-import type { RingProgress } from '../../domain/cycle-status';
+import type { RingProgress } from '../../domain/cycle/cycle-status';
 import type { DecisionsDoc } from './decisions';
 import type { ExceptionsDoc } from './cycle-exceptions';
 import type { TimelineEntry } from './timeline';

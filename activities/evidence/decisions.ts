@@ -1,4 +1,4 @@
-import type { DecisionRecord } from '../../domain/cycle-status';
+import type { DecisionRecord } from '../../domain/cycle/cycle-status';
 import { attributes, EventType, firstPayload, type PayloadReader, type WorkflowRun } from './history-json';
 
 // The cycle's own decision log (its status/result `decisions`) tied to the history events that carried

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import type { CycleOutcome, DecisionRecord, RingProgress } from '../../domain/cycle-status';
+import type { CycleOutcome, DecisionRecord, RingProgress } from '../../domain/cycle/cycle-status';
 import { loadCycleRecord, loadPlanRows } from '../store/evidence-store';
 import type { Queryable } from '../store/pool';
 import { toCsv } from './csv';

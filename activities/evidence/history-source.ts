@@ -1,4 +1,4 @@
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { attributes, EventType, type HistoryJson, type WorkflowRun } from './history-json';
 
 /**

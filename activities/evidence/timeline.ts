@@ -1,4 +1,4 @@
-import type { AssetResult, JobPollResult, SnapshotBatchResult, VerifyBatchResult, VerifyRollbackResult } from '../../domain/batch';
+import type { AssetResult, JobPollResult, SnapshotBatchResult, VerifyBatchResult, VerifyRollbackResult } from '../../domain/cycle/batch';
 import type { PlanRow } from '../store/evidence-store';
 import type { CompletedActivity } from './history-json';
 

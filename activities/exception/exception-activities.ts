@@ -1,4 +1,4 @@
-import { exceptionRulesFor, type ExceptionRules } from '../../domain/exception';
+import { exceptionRulesFor, type ExceptionRules } from '../../domain/exception/exception';
 import { clientPolicy } from '../cycle/plan-cycle';
 import type { ActivityDeps } from '../deps';
 import { saveException, type ExceptionRecord } from '../store/exception-store';

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { AssetClass, AssetRole, OperatingSystem, RebootPolicy, RingName, Severity } from '../../config/policy-schema';
-import type { CycleOutcome } from '../../domain/cycle-status';
-import type { ExceptionKind } from '../../domain/exception';
+import type { CycleOutcome } from '../../domain/cycle/cycle-status';
+import type { ExceptionKind } from '../../domain/exception/exception';
 import { withTransaction, type Queryable } from './pool';
 
 // Planning's statements. Many clients plan at once (a Patch Tuesday): they share only the patch

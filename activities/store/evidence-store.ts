@@ -1,6 +1,6 @@
 import type { AssetClass, AssetRole, OperatingSystem, RingName, Severity } from '../../config/policy-schema';
 import type { PatchState } from '../../domain/asset';
-import type { CompensatingControl, ExceptionKind, ExceptionState } from '../../domain/exception';
+import type { CompensatingControl, ExceptionKind, ExceptionState } from '../../domain/exception/exception';
 import type { CycleRecordStatus } from './cycle-store';
 import type { Queryable } from './pool';
 

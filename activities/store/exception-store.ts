@@ -1,5 +1,5 @@
 import type { Queryable } from './pool';
-import type { CompensatingControl, ExceptionKind, ExceptionState } from '../../domain/exception';
+import type { CompensatingControl, ExceptionKind, ExceptionState } from '../../domain/exception/exception';
 
 export interface ExceptionRow {
   id: string;

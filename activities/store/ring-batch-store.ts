@@ -1,6 +1,6 @@
 import type { RingName } from '../../config/policy-schema';
 import type { PatchState } from '../../domain/asset';
-import type { AssetOutcome, OutcomeStage } from '../../domain/batch';
+import type { AssetOutcome, OutcomeStage } from '../../domain/cycle/batch';
 import type { Queryable } from './pool';
 
 // What a ring's batches read and write: the plan's members, the idempotent job ledger, snapshots,

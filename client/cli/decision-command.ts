@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { DecisionAccepted } from '../../workflows/cycle/messages';
-import type { ExceptionStatus } from '../../domain/exception';
+import type { ExceptionStatus } from '../../domain/exception/exception';
 import type { CycleDecision, ExceptionDecision } from '../use-cases/decide';
 import { defineCommand } from './define-command';
 import { deciderOption, jsonOption, keyOption } from './fragments';

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { PatchPolicy, RingName } from '../../config/policy-schema';
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
 import { approveRingUpdate, cycleStatusQuery, gateDecisionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
-import type { PatchCycleResult } from '../../domain/cycle-status';
+import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 
 export interface DemoCycleSpec {
   clientId: string;

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
+import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CycleStatus, PatchCycleResult, RingProgress, RingRolloutProgress } from '../../domain/cycle-status';
-import { evaluateGate } from '../../domain/gate';
+import type { CycleStatus, PatchCycleResult, RingProgress, RingRolloutProgress } from '../../domain/cycle/cycle-status';
+import { evaluateGate } from '../../domain/cycle/gate';
 import { cycleStatusQuery, ringProgressQuery } from '../../workflows/cycle/messages';
 
 /** A ring as `cycle status` shows it: the workflow's counts plus what its running child says now. */

@@ -1,8 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { RingName } from '../../config/policy-schema';
 import type { ApprovalSignature } from '../../domain/approval-signature';
-import type { GateDecision } from '../../domain/cycle-status';
-import type { ExceptionStatus } from '../../domain/exception';
+import type { GateDecision } from '../../domain/cycle/cycle-status';
+import type { ExceptionStatus } from '../../domain/exception/exception';
 import { approveRingUpdate, gateDecisionUpdate, rejectPromotionUpdate, type DecisionAccepted, type RejectPromotionInput } from '../../workflows/cycle/messages';
 import { approveExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { badInput } from '../errors';

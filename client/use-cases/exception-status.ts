@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { getException, type ExceptionRow } from '../../activities/store/exception-store';
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
-import type { ExceptionStatus } from '../../domain/exception';
+import type { ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionStatusQuery } from '../../workflows/exception/messages';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { notFound } from '../errors';

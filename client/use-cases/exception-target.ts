@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ExceptionState, ExceptionStatus } from '../../domain/exception';
+import type { ExceptionState, ExceptionStatus } from '../../domain/exception/exception';
 import { parseExceptionRef } from '../../domain/ids';
 import { exceptionStatusQuery } from '../../workflows/exception/messages';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';

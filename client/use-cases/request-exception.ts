@@ -3,7 +3,7 @@ import { listAssets, UnknownClientError } from '../../activities/store/inventory
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
 import type { InputProblem } from '../../config/problems';
-import { exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception';
+import { exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';

@@ -15,11 +15,11 @@ import { generateSigningKeyPair, parseEd25519Key } from '../../activities/eviden
 import type { DecisionsDoc } from '../../activities/evidence/decisions';
 import type { ExceptionsDoc } from '../../activities/evidence/cycle-exceptions';
 import type { TimelineEntry } from '../../activities/evidence/timeline';
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
 import { approveRingUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
-import type { PatchCycleResult } from '../../domain/cycle-status';
+import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 import { ringRollout } from '../../workflows/cycle/ring-rollout';
 import { REPO_ROOT } from '../support/cli';
 import { TASK_QUEUE, advanceUntil, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, workflowBundle, type CycleHarness } from '../support/cycle-harness';

@@ -6,7 +6,7 @@ import { createMailer } from '../../activities/adapters/mail/nodemailer-mailer';
 import type { ActivityDeps } from '../../activities/deps';
 import { listExceptions } from '../../activities/store/exception-store';
 import type { PatchPolicy } from '../../config/policy-schema';
-import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
+import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planCycle, previewCycle } from '../../activities/cycle/plan-cycle';
 import type { MissingPatch } from '../../activities/ports';
 import type { PatchPolicy, Severity } from '../../config/policy-schema';
-import type { CyclePlan, PlanCycleInput } from '../../domain/cycle-plan';
+import type { CyclePlan, PlanCycleInput } from '../../domain/cycle/cycle-plan';
 import { FailureType } from '../../domain/failure-catalog';
 import { cycleWorkflowId } from '../../domain/ids';
 import { createCycleHarness, loadTestPolicy, type CycleHarness } from '../support/cycle-harness';

@@ -16,7 +16,7 @@ import { importAssets } from '../../activities/store/inventory-store';
 import { loadPolicyFile } from '../../config/load-policy';
 import type { PatchPolicy, SimulationPolicy } from '../../config/policy-schema';
 import { requireBinary, resolveTestServer } from '../../config/temporal-binaries';
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleStatusQuery } from '../../workflows/cycle/messages';
 import { createTestDatabase, type TestDatabase } from './database';
 import { quietTemporalRuntime } from './quiet-runtime';

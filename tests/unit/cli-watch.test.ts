@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RingProgress } from '../../domain/cycle-status';
+import type { RingProgress } from '../../domain/cycle/cycle-status';
 import { phaseText, printCycleStatus, statusLine } from '../../client/cli/cycle/cycle-view';
 import { watchCycle } from '../../client/cli/cycle/status';
 import type { ShownRing, ShownStatus } from '../../client/use-cases/cycle-status';

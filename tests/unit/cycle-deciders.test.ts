@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RingsPolicy } from '../../config/policy-schema';
-import { cycleEndRecipients, deciderProblem, gateDeciders, promotionDeciders, promotionPolicy } from '../../domain/cycle-deciders';
+import { cycleEndRecipients, deciderProblem, gateDeciders, promotionDeciders, promotionPolicy } from '../../domain/cycle/cycle-deciders';
 
 const rings = (): RingsPolicy => ({
   canary: { size: 3, soak: 1000, failureThreshold: 0.3 },

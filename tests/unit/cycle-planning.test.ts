@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { earliestDeadline, groupDeadlines, mergeExclusions, type PlanExclusion } from '../../domain/cycle-planning';
+import { earliestDeadline, groupDeadlines, mergeExclusions, type PlanExclusion } from '../../domain/cycle/cycle-planning';
 
 const missing = (hostname: string, ...patchIds: string[]) => patchIds.map((patchId) => ({ hostname, patchId }));
 const pending = (...lists: { hostname: string; patchId: string }[][]) => new Map(lists.map((l) => [l[0]!.hostname, l]));

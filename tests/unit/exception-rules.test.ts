@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceptionEnd, exceptionRulesFor, isExceptionEnded } from '../../domain/exception';
+import { exceptionEnd, exceptionRulesFor, isExceptionEnded } from '../../domain/exception/exception';
 import { loadTestPolicy } from '../support/cycle-harness';
 
 describe('exception rules, written once', () => {

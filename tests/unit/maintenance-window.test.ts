@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MaintenanceWindow, Weekday } from '../../config/policy-schema';
-import { currentOrNextWindow, isWithinWindow, msUntilWindowOpens, zonedTime } from '../../domain/maintenance-window';
+import { currentOrNextWindow, isWithinWindow, msUntilWindowOpens, zonedTime } from '../../domain/cycle/maintenance-window';
 
 const HOUR = 3_600_000;
 const NEW_YORK = 'America/New_York';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AssetClass, AssetRole, OperatingSystem } from '../../config/policy-schema';
-import { assignRings, batchRings, isCanaryEligible, type PlannableAsset, type RingAssignment } from '../../domain/ring-assignment';
+import { assignRings, batchRings, isCanaryEligible, type PlannableAsset, type RingAssignment } from '../../domain/cycle/ring-assignment';
 
 function asset(hostname: string, os: OperatingSystem, role: AssetRole, assetClass: AssetClass, location = 'main'): PlannableAsset {
   return { hostname, os, role, assetClass, location };

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicyFile } from '../../config/load-policy';
 import { formatProblems } from '../../config/problems';
 import type { SlaTable } from '../../config/policy-schema';
-import { evaluateGate } from '../../domain/gate';
-import { highestSeverity, slaTerms } from '../../domain/sla';
+import { evaluateGate } from '../../domain/cycle/gate';
+import { highestSeverity, slaTerms } from '../../domain/cycle/sla';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

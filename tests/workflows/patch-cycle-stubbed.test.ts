@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchPolicy } from '../../config/policy-schema';
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
 import { abortSignal, approveRingUpdate, cycleStatusQuery, gateDecisionUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';

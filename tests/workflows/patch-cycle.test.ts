@@ -8,7 +8,7 @@ import type { ClientAdapters, RmmPort, SnapshotPort } from '../../activities/por
 import type { PatchPolicy } from '../../config/policy-schema';
 import { approvalMessage } from '../../domain/approval-signature';
 import { cycleWorkflowId } from '../../domain/ids';
-import type { CycleStatus } from '../../domain/cycle-status';
+import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { patchCycle, type PatchCycleInput } from '../../workflows/cycle/patch-cycle';
 import { abortSignal, approveRingUpdate, gateDecisionUpdate, incidentSignal, pauseSignal, rejectPromotionUpdate, resumeSignal, ringProgressQuery } from '../../workflows/cycle/messages';
 import {

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception';
+import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, renewExceptionUpdate, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';

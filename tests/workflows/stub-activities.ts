@@ -2,9 +2,9 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import { RINGS, type PatchPolicy, type RingName } from '../../config/policy-schema';
-import type { AssetResult } from '../../domain/batch';
-import type { CyclePlan, PlanCycleInput } from '../../domain/cycle-plan';
-import { exceptionRulesFor } from '../../domain/exception';
+import type { AssetResult } from '../../domain/cycle/batch';
+import type { CyclePlan, PlanCycleInput } from '../../domain/cycle/cycle-plan';
+import { exceptionRulesFor } from '../../domain/exception/exception';
 import type { Notice } from '../../domain/notices';
 import { TASK_QUEUE, workflowBundle } from '../support/cycle-harness';
 

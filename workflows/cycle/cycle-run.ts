@@ -1,8 +1,8 @@
 import { type CancellationScope, getExternalWorkflowHandle } from '@temporalio/workflow';
 import { RINGS, type RingName, type Severity } from '../../config/policy-schema';
 import { approvalMessage, signatureProblem, type ApprovalSignature } from '../../domain/approval-signature';
-import { deciderProblem } from '../../domain/cycle-deciders';
-import type { CyclePlan } from '../../domain/cycle-plan';
+import { deciderProblem } from '../../domain/cycle/cycle-deciders';
+import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import {
   isCycleEnded,
   type CycleOutcome,
@@ -12,9 +12,9 @@ import {
   type PendingDecision,
   type RingProgress,
   type RingRolloutProgress,
-} from '../../domain/cycle-status';
+} from '../../domain/cycle/cycle-status';
 import { FailureType, refuse } from '../../domain/failure-catalog';
-import { evaluateGate } from '../../domain/gate';
+import { evaluateGate } from '../../domain/cycle/gate';
 import type {
   AbortInput,
   ApproveRingInput,

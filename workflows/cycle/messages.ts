@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RingName } from '../../config/policy-schema';
 import type { ApprovalSignature } from '../../domain/approval-signature';
-import { CYCLE_STATUS_QUERY, RING_PROGRESS_QUERY, type CycleStatus, type GateDecision, type RingRolloutProgress } from '../../domain/cycle-status';
+import { CYCLE_STATUS_QUERY, RING_PROGRESS_QUERY, type CycleStatus, type GateDecision, type RingRolloutProgress } from '../../domain/cycle/cycle-status';
 
 // Every message patchCycle and its ring children accept. Wire names are stable camelCase: renaming
 // one breaks running cycles and the CLI of everyone who has not upgraded yet.

@@ -11,10 +11,10 @@ import {
 } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import { RINGS, type RingName } from '../../config/policy-schema';
-import { cycleEndRecipients, promotionDeciders, promotionPolicy } from '../../domain/cycle-deciders';
-import type { CyclePlan } from '../../domain/cycle-plan';
-import { earliestDeadline } from '../../domain/cycle-planning';
-import type { PatchCycleResult } from '../../domain/cycle-status';
+import { cycleEndRecipients, promotionDeciders, promotionPolicy } from '../../domain/cycle/cycle-deciders';
+import type { CyclePlan } from '../../domain/cycle/cycle-plan';
+import { earliestDeadline } from '../../domain/cycle/cycle-planning';
+import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 import { ringRollbackWorkflowId } from '../../domain/ids';
 import { cycleEnded, deadlineEscalation, promotionReminder, promotionRequest } from '../../domain/notices';
 import { quickActivity } from '../activity-options';

@@ -1,9 +1,9 @@
 import { CancellationScope, condition, isCancellation, proxyActivities, startChild } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import type { RingName } from '../../config/policy-schema';
-import { gateDeciders } from '../../domain/cycle-deciders';
-import type { CyclePlan } from '../../domain/cycle-plan';
-import { evaluateGate } from '../../domain/gate';
+import { gateDeciders } from '../../domain/cycle/cycle-deciders';
+import type { CyclePlan } from '../../domain/cycle/cycle-plan';
+import { evaluateGate } from '../../domain/cycle/gate';
 import { ringWorkflowId } from '../../domain/ids';
 import { gateBreached } from '../../domain/notices';
 import { quickActivity } from '../activity-options';

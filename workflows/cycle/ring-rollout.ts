@@ -1,9 +1,9 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import type { MaintenanceWindow, RingName, WorkloadCheck } from '../../config/policy-schema';
-import type { AssetResult } from '../../domain/batch';
-import type { RingCounts, RingRolloutProgress } from '../../domain/cycle-status';
-import { currentOrNextWindow } from '../../domain/maintenance-window';
+import type { AssetResult } from '../../domain/cycle/batch';
+import type { RingCounts, RingRolloutProgress } from '../../domain/cycle/cycle-status';
+import { currentOrNextWindow } from '../../domain/cycle/maintenance-window';
 import { batchActivity } from '../activity-options';
 import { pauseSignal, resumeSignal, ringProgressQuery, ringReportSignal } from './messages';
 

@@ -8,7 +8,7 @@ import {
   type ExceptionRequest,
   type ExceptionRules,
   type ExceptionStatus,
-} from '../../domain/exception';
+} from '../../domain/exception/exception';
 import { FailureType, refuse } from '../../domain/failure-catalog';
 import type { ExceptionAccepted, ExceptionDecisionInput, RenewExceptionInput, RevokeExceptionInput } from './messages';
 

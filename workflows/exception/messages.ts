@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalSignature } from '../../domain/approval-signature';
-import { EXCEPTION_STATUS_QUERY, type ExceptionState, type ExceptionStatus } from '../../domain/exception';
+import { EXCEPTION_STATUS_QUERY, type ExceptionState, type ExceptionStatus } from '../../domain/exception/exception';
 
 // Every message patchException accepts. Wire names are stable camelCase: renaming one breaks running
 // exceptions and the CLI of everyone who has not upgraded yet.

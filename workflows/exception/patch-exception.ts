@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
-import { exceptionRequestProblems, type ExceptionState } from '../../domain/exception';
+import { exceptionRequestProblems, type ExceptionState } from '../../domain/exception/exception';
 import { exceptionApprovalRequest, exceptionEnded, exceptionReminder, exceptionReviewDue, exceptionSignOffRequest } from '../../domain/notices';
 import { quickActivity } from '../activity-options';
 import { ExceptionCase, type PatchExceptionInput } from './exception-case';

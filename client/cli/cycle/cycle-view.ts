@@ -1,4 +1,4 @@
-import type { RingProgress } from '../../../domain/cycle-status';
+import type { RingProgress } from '../../../domain/cycle/cycle-status';
 import { shownCycleId } from '../../ids';
 import type { ShownStatus } from '../../use-cases/cycle-status';
 import { info, printTable } from '../output';

@@ -1,4 +1,4 @@
-import type { ExceptionStatus } from '../../../domain/exception';
+import type { ExceptionStatus } from '../../../domain/exception/exception';
 
 /** The end that matters for this kind: the hard expiry of a deferral, the review date of a lane. */
 export function exceptionEnd(s: { kind: string; expiresAt?: string | null; reviewAt?: string | null }): string | undefined {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CompensatingControl } from '../../../domain/exception';
+import type { CompensatingControl } from '../../../domain/exception/exception';
 import { defineCommand } from '../define-command';
 import { actorOption, clientOption, jsonOption, reasonOption } from '../fragments';
 import { option } from '../option-spec';
@@ -39,7 +39,7 @@ export function exceptionRequestCommand(): Command {
       control: option('--control <category:text...>', `compensating control, e.g. "segmentation:VLAN 99 only"; categories: ${CONTROL_HELP}`, ({ z }) =>
         z.array(
           z.string().transform(async (text, ctx): Promise<CompensatingControl> => {
-            const { CONTROL_CATEGORIES } = (await import('../../../domain/exception.js'));
+            const { CONTROL_CATEGORIES } = (await import('../../../domain/exception/exception.js'));
             const at = text.indexOf(':');
             const category = (at < 0 ? text : text.slice(0, at)).trim();
             const description = at < 0 ? '' : text.slice(at + 1).trim();

@@ -1,5 +1,5 @@
-import type { SigningPolicy } from './approval-signature';
-import type { ClientPolicy, RingName, RingsPolicy, RolloutPolicy, Severity, WorkloadCheck, MaintenanceWindow } from '../config/policy-schema';
+import type { SigningPolicy } from '../approval-signature';
+import type { ClientPolicy, RingName, RingsPolicy, RolloutPolicy, Severity, WorkloadCheck, MaintenanceWindow } from '../../config/policy-schema';
 import type { DeadlineGroup, ExcludedAsset } from './cycle-status';
 
 export interface PlanCycleInput {

@@ -1,6 +1,6 @@
-import type { SigningPolicy } from './approval-signature';
-import { formatDuration } from '../config/duration';
-import type { PatchPolicy } from '../config/policy-schema';
+import type { SigningPolicy } from '../approval-signature';
+import { formatDuration } from '../../config/duration';
+import type { PatchPolicy } from '../../config/policy-schema';
 
 // Pure rules of the exception lifecycle, shared by the workflow (defence) and the CLI (first check).
 

@@ -1,4 +1,4 @@
-import type { AssetClass, RingName, Severity } from '../config/policy-schema';
+import type { AssetClass, RingName, Severity } from '../../config/policy-schema';
 
 export type CyclePhase =
   | 'planning'

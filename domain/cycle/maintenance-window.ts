@@ -1,4 +1,4 @@
-import type { MaintenanceWindow, Weekday } from '../config/policy-schema';
+import type { MaintenanceWindow, Weekday } from '../../config/policy-schema';
 
 // Runs inside the workflow sandbox: only Intl and Date arithmetic, no Node APIs. Time zone rules come
 // from the ICU data of the Node that runs the worker, the same on replay.

@@ -1,5 +1,5 @@
-import { RINGS, type AssetClass, type AssetRole, type OperatingSystem, type RingName } from '../config/policy-schema';
-import { stableHash } from './stable-hash';
+import { RINGS, type AssetClass, type AssetRole, type OperatingSystem, type RingName } from '../../config/policy-schema';
+import { stableHash } from '../stable-hash';
 
 export interface PlannableAsset {
   hostname: string;

@@ -1,5 +1,5 @@
-import type { RingName } from '../config/policy-schema';
-import type { WorkloadCheck } from '../config/policy-schema';
+import type { RingName } from '../../config/policy-schema';
+import type { WorkloadCheck } from '../../config/policy-schema';
 
 /** Names one batch of one attempt of one ring: activities read its members from PostgreSQL. */
 export interface BatchRef {

@@ -1,5 +1,5 @@
-import type { AssetClass, RebootPolicy, Severity, SlaTable } from '../config/policy-schema';
-import { SEVERITIES } from '../config/policy-schema';
+import type { AssetClass, RebootPolicy, Severity, SlaTable } from '../../config/policy-schema';
+import { SEVERITIES } from '../../config/policy-schema';
 
 /** The most urgent severity among a set of patches decides an asset's deadline. */
 export function highestSeverity(severities: readonly Severity[]): Severity {

@@ -1,4 +1,4 @@
-import { RINGS, type PromotionPolicy, type RingName, type RingsPolicy } from '../config/policy-schema';
+import { RINGS, type PromotionPolicy, type RingName, type RingsPolicy } from '../../config/policy-schema';
 import type { PendingDecision } from './cycle-status';
 
 // Who decides what in a cycle. One pure function per decision kind, so the workflow, the CLI's

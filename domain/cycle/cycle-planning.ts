@@ -1,6 +1,6 @@
-import type { AssetClass, Severity } from '../config/policy-schema';
+import type { AssetClass, Severity } from '../../config/policy-schema';
 import type { DeadlineGroup, ExcludedAsset } from './cycle-status';
-import type { ExceptionKind } from './exception';
+import type { ExceptionKind } from '../exception/exception';
 
 // The planning rules of a cycle that are not ring assignment: which assets and patches an active
 // exception takes out of the plan, and how the SLA deadlines are summarised for the status.
