@@ -114,7 +114,8 @@ export function policyInputs(dir: string, examplePath: string): MalformedInput[]
   mutate('out-of-bounds', ['clients', 0, 'maintenanceWindows', 0, 'duration'], '25h');
   mutate('out-of-bounds', ['clients', 0, 'simulation'], { failureRate: 2 }, 'clients[0].simulation.failureRate');
 
-  mutate('not-runnable', ['clients', 0, 'adapters'], { rmm: 'ninjaone' }, 'clients[0].adapters.rmm');
+  // Every named adapter kind is implemented now; selecting one without its settings block still cannot run.
+  mutate('not-runnable', ['clients', 0, 'adapters'], { rmm: 'ninjaone' }, 'clients[0].adapters.ninjaone');
   mutate('not-runnable', ['sla', 'core-server', 'critical', 'reboot'], { mode: 'scheduled', day: 'sun', at: '02:00' }, 'sla.core-server.critical.reboot.mode');
   mutate('bad-enum', ['clients', 0, 'adapters'], { psa: 'zendesk' }, 'clients[0].adapters.psa');
   mutate('bad-enum', ['sla', 'workstation', 'high', 'reboot'], { mode: 'never' }, 'sla.workstation.high.reboot.mode');
