@@ -24,6 +24,7 @@ import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
 import { cycleWorkflowId } from '../domain/ids';
 import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
+import { benchMonthlyReport } from './bench/report';
 import { measureStartup, startupTable } from './bench/startup';
 
 // `npm run bench`: a whole patch cycle (plan, three rings, snapshots, deploy, verify) on the real dev
@@ -194,6 +195,13 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(line(row));
   if (evidence) console.log(evidence);
   console.log(startup);
+  // Seeds 100 000 assets × 30 patches first (minutes); PATCHCTL_BENCH_REPORT=0 leaves it out.
+  if (process.env.PATCHCTL_BENCH_REPORT !== '0') {
+    const report = await benchMonthlyReport();
+    console.log(
+      `monthly report: ${report.assets} assets × ${report.patches} patches (${report.pairs} states, ${report.events} events): ${report.seconds.toFixed(2)} s, target ≤ ${report.targetSeconds} s${report.withinTarget ? '' : ' (MISSED)'}`,
+    );
+  }
 }
 
 main().catch((error) => {
