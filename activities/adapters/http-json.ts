@@ -70,6 +70,13 @@ export interface RequestOptions<T> {
   timeoutMs?: number;
 }
 
+/** The retry and timeout knobs every adapter hands to its HTTP client unchanged. */
+export type HttpTuning = Pick<HttpJsonOptions, 'timeoutMs' | 'rateLimitRetries' | 'maxRetryAfterMs' | 'sleep'>;
+
+export function httpTuning(options: HttpTuning): HttpTuning {
+  return { timeoutMs: options.timeoutMs, rateLimitRetries: options.rateLimitRetries, maxRetryAfterMs: options.maxRetryAfterMs, sleep: options.sleep };
+}
+
 export type HttpJson = <T>(method: string, path: string, options: RequestOptions<T>) => Promise<T>;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

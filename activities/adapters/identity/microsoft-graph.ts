@@ -3,7 +3,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { failure } from '../../../domain/failure-catalog';
 import type { IdentityPort, IdentityUser, RiskyUser } from '../../ports';
-import { assertVendorUrl, createHttpJson, type HttpJson, type TokenSource, VendorHttpError } from '../http-json';
+import { assertVendorUrl, createHttpJson, type HttpJson, type TokenSource, VendorHttpError, httpTuning } from '../http-json';
 import { MsalNetworkClient } from './msal-network-client';
 
 // Microsoft Graph for one client tenant, with app-only tokens (client credentials) from MSAL. The
@@ -111,10 +111,7 @@ export class MicrosoftGraphIdentity implements IdentityPort {
       vendor: VENDOR,
       baseUrl: `${graphUrl}/v1.0`,
       auth: msalTokens(options, authorityHost),
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { PsaPort, TicketRequest } from '../../ports';
-import { createHttpJson, type HttpJson } from '../http-json';
+import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
 
 // ConnectWise PSA (Manage) REST 3.0. A ticket create is not idempotent there: a retry after a lost
@@ -78,10 +78,7 @@ export class ConnectWisePsa implements PsaPort {
       vendor: VENDOR,
       baseUrl: options.baseUrl,
       headers: { Authorization: `Basic ${credentials}`, clientId: options.integrationClientId },
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

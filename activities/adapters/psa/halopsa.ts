@@ -4,7 +4,7 @@ import { failure } from '../../../domain/failure-catalog';
 import type { PsaPort, TicketRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
 import { claimTicketKey, findTicketEntry, recordTicketId } from '../../store/ticket-ledger-store';
-import { assertVendorUrl, createHttpJson, type HttpJson, type TokenSource } from '../http-json';
+import { assertVendorUrl, createHttpJson, type HttpJson, type TokenSource, httpTuning } from '../http-json';
 import { createOAuthTokenSource } from '../oauth-token';
 
 // HaloPSA. Its token comes from an authorisation server that the instance names at /api/authinfo
@@ -107,10 +107,7 @@ export class HaloPsa implements PsaPort {
       vendor: VENDOR,
       baseUrl: base,
       auth: haloTokens(options, base),
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

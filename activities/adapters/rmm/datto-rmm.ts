@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { OperatingSystem, Severity, WorkloadCheck } from '../../../config/policy-schema';
 import { failure } from '../../../domain/failure-catalog';
 import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, WorkloadCheckResult } from '../../ports';
-import { createHttpJson, type HttpJson } from '../http-json';
+import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { createOAuthTokenSource } from '../oauth-token';
 import { createRequestBudget } from '../request-budget';
 
@@ -116,10 +116,7 @@ export class DattoRmm implements RmmPort {
       baseUrl: base,
       auth,
       beforeRequest: (method) => budget.take(method),
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

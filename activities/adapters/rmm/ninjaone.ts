@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { OperatingSystem, Severity, WorkloadCheck } from '../../../config/policy-schema';
 import { failure } from '../../../domain/failure-catalog';
 import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, WorkloadCheckResult } from '../../ports';
-import { createHttpJson, type HttpJson } from '../http-json';
+import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { createOAuthTokenSource } from '../oauth-token';
 
 // NinjaOne API v2. Two facts shape this adapter:
@@ -157,10 +157,7 @@ export class NinjaOneRmm implements RmmPort {
       vendor: VENDOR,
       baseUrl: base,
       auth,
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

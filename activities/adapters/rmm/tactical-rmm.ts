@@ -10,7 +10,7 @@ import type {
   RmmPort,
   WorkloadCheckResult,
 } from '../../ports';
-import { createHttpJson, type HttpJson, VendorHttpError } from '../http-json';
+import { createHttpJson, type HttpJson, VendorHttpError, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
 
 // Tactical RMM returns no job id for an install, a scan or an uninstall: they are fire-and-forget
@@ -124,10 +124,7 @@ export class TacticalRmm implements RmmPort {
       vendor: VENDOR,
       baseUrl: options.baseUrl,
       headers: { 'X-API-KEY': options.apiKey },
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 

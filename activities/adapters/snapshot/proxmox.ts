@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { SnapshotPort, SnapshotRequest } from '../../ports';
-import { createHttpJson, type HttpJson } from '../http-json';
+import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
 
 // Proxmox VE snapshots of QEMU guests. Proxmox accepts a snapshot request whose name is already used
@@ -74,10 +74,7 @@ export class ProxmoxSnapshots implements SnapshotPort {
       vendor: VENDOR,
       baseUrl: options.baseUrl,
       headers: { Authorization: `PVEAPIToken=${options.apiToken}` },
-      timeoutMs: options.timeoutMs,
-      rateLimitRetries: options.rateLimitRetries,
-      maxRetryAfterMs: options.maxRetryAfterMs,
-      sleep: options.sleep,
+      ...httpTuning(options),
     });
   }
 
