@@ -54,10 +54,11 @@ export function readLiveDevInfo(cwd?: string, env?: NodeJS.ProcessEnv): DevInfo 
 
 export function writeDevInfo(info: DevInfo, cwd?: string, env?: NodeJS.ProcessEnv): string {
   const file = devInfoFile(cwd, env);
-  mkdirSync(stateDir(cwd, env), { recursive: true });
-  // Rename over the old file so a reader never sees half a document.
+  mkdirSync(stateDir(cwd, env), { recursive: true, mode: 0o700 });
+  // Rename over the old file so a reader never sees half a document. 0600: it holds the database
+  // URL, password included, which no other user of the machine may read.
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);
   return file;
 }
