@@ -34,7 +34,7 @@
  *     PROXMOX_TOKEN_FILE                   file holding USER@REALM!TOKENID=SECRET (or PROXMOX_TOKEN)
  *     PROXMOX_GUESTS_FILE                  JSON {"<client id>": {"<hostname>": {"node": "pve1", "vmid": 101}}}
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { ClientPolicy, PatchPolicy } from '../../config/policy-schema';
 import { vendorUrlProblem, WORKLOAD_CHECKS } from '../../config/policy-schema';
@@ -290,7 +290,32 @@ function refusingAdapters(message: string): ClientAdapters {
   return { rmm: port as RmmPort, psa: port as PsaPort, snapshot: port as SnapshotPort, identity: port as IdentityPort };
 }
 
+/** Variables that name a file holding a secret (as opposed to a list of guests or commands). */
+const SECRET_FILE_VARIABLE = /_(SECRET|KEY|KEYS|TOKEN|PASSWORD)_FILE$/;
+
+/**
+ * Secret files that other users of the machine can read (any group or other permission bit): the
+ * key is as good as leaked to them. Reported, not refused, so that an operator sees it at start-up
+ * and tightens it with `chmod 600`.
+ */
+export function looseSecretFiles(env: AdapterEnv): { variable: string; path: string; mode: string }[] {
+  const loose: { variable: string; path: string; mode: string }[] = [];
+  for (const [variable, path] of Object.entries(env)) {
+    if (!SECRET_FILE_VARIABLE.test(variable) || !path?.trim()) continue;
+    try {
+      const mode = statSync(path).mode & 0o777;
+      if (mode & 0o077) loose.push({ variable, path, mode: mode.toString(8).padStart(4, '0') });
+    } catch {
+      // Unreadable or missing: the adapter that needs it says so when it is built.
+    }
+  }
+  return loose;
+}
+
 export function buildClientAdapters(options: BuildAdaptersOptions): (clientId: string) => ClientAdapters {
+  for (const file of looseSecretFiles(options.env)) {
+    options.warn?.(`${file.variable}: ${file.path} is readable by other users (mode ${file.mode}); run \`chmod 600 ${file.path}\``);
+  }
   const byClient = new Map<string, ClientAdapters>();
   for (const client of options.policy.clients) {
     try {
