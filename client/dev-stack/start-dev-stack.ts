@@ -62,6 +62,23 @@ async function stopOrphanedServer(cwd: string, env: NodeJS.ProcessEnv): Promise<
  * migrated either way), a worker with its mail outbox, and .patchctl/dev.json for other commands.
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  // The Temporal CLI picks its internal ports (history, matching, HTTP, metrics) as "free" and binds
+  // them later; on a busy machine another process can take one in between, and the server exits
+  // (code 2) seconds after it started serving. Its state is in temporal.db, so a second start is safe.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevStackOnce(options);
+    } catch (err) {
+      if (!(err instanceof TemporalExitedDuringStartup) || attempt >= 2) throw err;
+      log(`patchctl dev: ${err.message}; starting the stack again…`);
+    }
+  }
+}
+
+class TemporalExitedDuringStartup extends Error {}
+
+async function startDevStackOnce(options: DevStackOptions): Promise<DevStack> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
@@ -110,6 +127,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     if (!stopping) settleUnexpected(what);
   };
 
+  let startupCheck: () => Promise<void> = async () => undefined;
   try {
     log('patchctl dev: starting the Temporal dev server…');
     const temporal = await startTemporalDevServer({
@@ -120,7 +138,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       signal: options.signal,
     });
     stops.push({ what: 'Temporal dev server', stop: temporal.stop });
-    void temporal.exited.then((code) => reportUnexpectedStop(`the Temporal dev server exited (code ${code}); see ${join(dir, 'temporal.log')}`));
+    const temporalExit = `the Temporal dev server exited; see ${join(dir, 'temporal.log')}`;
+    let temporalGone = false;
+    void temporal.exited.then((code) => {
+      if (!stopping) temporalGone = true;
+      reportUnexpectedStop(`the Temporal dev server exited (code ${code}); see ${join(dir, 'temporal.log')}`);
+    });
+    startupCheck = async () => {
+      // A connection error can arrive just before the exit does: give the exit a moment to show.
+      await Promise.race([temporal.exited, new Promise((r) => setTimeout(r, 1000))]);
+      if (temporalGone) throw new TemporalExitedDuringStartup(temporalExit);
+    };
 
     let databaseUrl = parsedEnv.DATABASE_URL;
     let poolMax = parsedEnv.PATCHCTL_DB_POOL_MAX;
@@ -179,10 +207,17 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       startedAt: new Date().toISOString(),
       temporalPid: temporal.pid,
     };
+    if (temporalGone) throw new TemporalExitedDuringStartup(temporalExit);
     writeDevInfo(info, cwd, env);
     return { info, policy, policyFile, stoppedUnexpectedly, stop: stopAll };
   } catch (err) {
+    let cause = err;
+    try {
+      await startupCheck();
+    } catch (exited) {
+      cause = exited;
+    }
     await stopAll().catch(() => undefined);
-    throw err;
+    throw cause;
   }
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,8 +32,11 @@ export async function startDevProcess(policyFixture: string, prefix: string, exi
   const devJson = join(dir, '.patchctl', 'dev.json');
   for (let i = 0; i < 240 && !existsSync(devJson) && dev.exitCode === null; i++) await sleep(500);
   if (!existsSync(devJson)) {
+    // The Temporal server's own words, read before stop() removes the directory.
+    const temporalLog = join(dir, '.patchctl', 'temporal.log');
+    const tail = existsSync(temporalLog) ? readFileSync(temporalLog, 'utf8').split('\n').slice(-40).join('\n') : '(no temporal.log)';
     await stop();
-    throw new Error(`patchctl dev did not come up:\n${devErr}`);
+    throw new Error(`patchctl dev did not come up:\n${devErr}\ntemporal.log (last lines):\n${tail}`);
   }
   return {
     dir,
