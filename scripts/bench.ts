@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { createActivities } from '../activities/create-activities';
@@ -26,23 +25,14 @@ import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
 import { benchMonthlyReport } from './bench/report';
 import { measureStartup, startupTable } from './bench/startup';
+import { onServer, SERVER_URL } from './bench/server';
 
 // `npm run bench`: a whole patch cycle (plan, three rings, snapshots, deploy, verify) on the real dev
 // server and PostgreSQL with the simulated fleet, next to the floor: the same server running the same
 // number of workflows and activities that do nothing.
 
 const SIZES = (process.env.PATCHCTL_BENCH_SIZES ?? '1000,5000').split(',').map(Number);
-const SERVER_URL = process.env.PATCHCTL_TEST_DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 
-async function onServer(sql: string): Promise<void> {
-  const pg = new PgClient({ connectionString: SERVER_URL });
-  await pg.connect();
-  try {
-    await pg.query(sql);
-  } finally {
-    await pg.end();
-  }
-}
 
 async function seed(databaseUrl: string, clientId: string, count: number): Promise<void> {
   const pool = createPool(databaseUrl, 2);

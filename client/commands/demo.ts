@@ -20,8 +20,8 @@ import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
 import { failed } from '../errors';
 import { parseOptions } from '../options';
-import { info, printJson, printTable } from '../output';
-import { withClient } from '../temporal-connection';
+import { info, printJson, printTable } from '../cli/output';
+import { withClient } from '../connection/temporal-connection';
 import { revokeExceptionUpdate } from '../../workflows/exception/messages';
 
 const options = z.object({

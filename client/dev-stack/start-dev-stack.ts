@@ -8,7 +8,7 @@ import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from '../../activit
 import { migrateUp } from '../../activities/store/migrate';
 import { ensureSchedules } from '../../workers/report-schedule';
 import { startWorker } from '../../workers/start-worker';
-import { withClient } from '../temporal-connection';
+import { withClient } from '../connection/temporal-connection';
 import { badInput } from '../errors';
 import { loadEnv } from '../connection/stack';
 import { devInfoFile, isPidAlive, readLiveDevInfo, removeDevInfo, stateDir, writeDevInfo, type DevInfo } from './dev-info';

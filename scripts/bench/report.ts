@@ -1,4 +1,3 @@
-import { Client as PgClient } from 'pg';
 import { join } from 'node:path';
 import { buildMonthlyReport } from '../../activities/reporting/monthly-report-data';
 import { upsertClients } from '../../activities/store/client-store';
@@ -6,26 +5,17 @@ import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
 import { loadPolicyFile } from '../../config/load-policy';
 import { repoRoot } from '../../config/repo-root';
+import { onServer, SERVER_URL } from './server';
 
 // Bench row: the monthly report of one client with 100,000 assets × 30 patches (3,000,000 asset/patch
 // states and their event trail) on real PostgreSQL; target ≤ 2 s. Sizes: PATCHCTL_BENCH_REPORT_ASSETS,
 // PATCHCTL_BENCH_REPORT_PATCHES. Prints one line; `--json` prints {"assets","patches","seconds",...}.
 
-const SERVER_URL = process.env.PATCHCTL_TEST_DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:5432/postgres';
 const ASSETS = Number(process.env.PATCHCTL_BENCH_REPORT_ASSETS ?? 100_000);
 const PATCHES = Number(process.env.PATCHCTL_BENCH_REPORT_PATCHES ?? 30);
 const TARGET_SECONDS = 2;
 const MONTH = '2026-10';
 
-async function onServer(sql: string): Promise<void> {
-  const pg = new PgClient({ connectionString: SERVER_URL });
-  await pg.connect();
-  try {
-    await pg.query(sql);
-  } finally {
-    await pg.end();
-  }
-}
 
 export interface ReportBenchRow {
   assets: number;
