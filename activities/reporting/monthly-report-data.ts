@@ -7,15 +7,7 @@ import { monthPeriod } from '../../domain/reporting/period';
 import { failureRate, remediationVsSla } from '../../domain/reporting/remediation';
 import { getClient } from '../store/client-store';
 import type { Queryable } from '../store/pool';
-import {
-  assetStatusGroups,
-  deploymentCounts,
-  exceptionsInForce,
-  fleetCounts,
-  remediationInPeriod,
-  rolledBackCycles,
-  unclassifiedAssets,
-} from '../store/report-store';
+import { monthFigures } from './month-figures';
 
 /**
  * The threshold a client agreed for its patch failure rate. Until the policy carries one per client,
@@ -40,21 +32,16 @@ export async function buildMonthlyReport(input: MonthlyReportInput): Promise<Mon
   const period = monthPeriod(input.month);
   const client = await getClient(db, clientId);
   if (!client) throw failure('NotFound', `no client "${clientId}" in the patchctl database`);
-  const [groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks] = await Promise.all([
-    assetStatusGroups(db, clientId, period.end, policy.sla),
-    fleetCounts(db, clientId, period.end),
-    unclassifiedAssets(db, clientId, period.end),
-    exceptionsInForce(db, clientId, period.end),
-    remediationInPeriod(db, clientId, period.start, period.end, policy.sla),
-    deploymentCounts(db, clientId, period.start, period.end),
-    rolledBackCycles(db, clientId, period.start, period.end),
-  ]);
+  const now = input.now ?? new Date();
+  const { figures, source } = await monthFigures(db, clientId, period, policy.sla, now);
+  const { groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks } = figures;
   return {
     clientId,
     clientName: client.name,
     mspName: policy.msp.name,
     period: { label: period.label, start: period.start.toISOString(), end: period.end.toISOString() },
-    generatedAt: (input.now ?? new Date()).toISOString(),
+    generatedAt: now.toISOString(),
+    figures: source,
     assets: fleet.assets,
     ephiAssets: fleet.ephiAssets,
     compliance: complianceClaim(groups),

@@ -8,6 +8,7 @@ import { toCsv } from '../evidence/csv';
 export function monthlyReportCsv(report: MonthlyReport): string {
   const rows: (string | number | null)[][] = [];
   const put = (section: string, key: string, measure: string, value: string | number | null | undefined) => rows.push([report.clientId, report.period.label, section, key, measure, value ?? null]);
+  put('figures', 'all', report.figures.kind, report.figures.computedAt);
   put('fleet', 'all', 'assets', report.assets);
   put('fleet', 'all', 'ephi-assets', report.ephiAssets);
   if (report.compliance.status === 'blocked') {

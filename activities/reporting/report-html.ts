@@ -128,10 +128,17 @@ const STYLE = `
   .chart svg { display: block; }
   .meta { color: #475569; }`;
 
+function figuresNote(report: MonthlyReport): string {
+  return report.figures.kind === 'month-end'
+    ? `Month-end figures, computed once on ${report.figures.computedAt.slice(0, 10)} after the month closed; every report of ${report.period.label} shows these same figures.`
+    : `The month is still open: figures computed live on ${report.figures.computedAt.slice(0, 10)} and final only once it has closed.`;
+}
+
 export function renderMonthlyReportHtml(report: MonthlyReport): string {
   const heading = `<header><h1>${escapeHtml(report.clientName)} — monthly patch report ${escapeHtml(report.period.label)}</h1>
     <p class="meta">Prepared by ${escapeHtml(report.mspName)}. Figures as of ${escapeHtml(report.period.end)} (end of the month, UTC); generated ${escapeHtml(report.generatedAt)}.
-    ${report.assets} assets, ${report.ephiAssets} ePHI systems.</p></header>`;
+    ${report.assets} assets, ${report.ephiAssets} ePHI systems.</p>
+    <p class="meta">${escapeHtml(figuresNote(report))}</p></header>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.clientName)} patch report ${escapeHtml(report.period.label)}</title><style>${STYLE}</style></head>
 <body>

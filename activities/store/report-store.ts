@@ -274,6 +274,18 @@ export async function getReportRun(db: Queryable, clientId: string, period: stri
   return rows[0] as ReportRun | undefined;
 }
 
+/** A closed month's stored figures (JSON as written by storeMonthFigures), or undefined before the month is closed. */
+export async function readMonthFigures(db: Queryable, clientId: string, period: string): Promise<{ figures: unknown; computedAt: Date } | undefined> {
+  const { rows } = await db.query<{ figures: unknown; computed_at: Date }>('SELECT figures, computed_at FROM report_month_figures WHERE client_id = $1 AND period = $2', [clientId, period]);
+  const row = rows[0];
+  return row ? { figures: row.figures, computedAt: row.computed_at } : undefined;
+}
+
+/** Stores a closed month's figures once: a second writer (a race, a re-run) keeps the first. */
+export async function storeMonthFigures(db: Queryable, clientId: string, period: string, figures: unknown): Promise<void> {
+  await db.query('INSERT INTO report_month_figures (client_id, period, figures) VALUES ($1, $2, $3::jsonb) ON CONFLICT (client_id, period) DO NOTHING', [clientId, period, JSON.stringify(figures)]);
+}
+
 export async function recordReportBuilt(db: Queryable, run: { clientId: string; period: string; dir: string; manifestSha256: string }): Promise<void> {
   await db.query(
     `INSERT INTO report_runs (client_id, kind, period, dir, manifest_sha256, built_at) VALUES ($1, 'monthly', $2, $3, $4, now())

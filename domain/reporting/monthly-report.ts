@@ -25,6 +25,16 @@ export interface UnclassifiedAsset {
   missing: ('asset class' | 'ePHI answer')[];
 }
 
+/**
+ * Where a report's figures came from: `month-end` figures were computed once after the month closed
+ * and are read back unchanged by every later report (a reclassified asset or a new policy does not
+ * rewrite October); `live` figures (an open month) were computed from the state history for this request.
+ */
+export interface FiguresSource {
+  kind: 'month-end' | 'live';
+  computedAt: string;
+}
+
 /** Everything the client's monthly report shows, all of it as of `period.end`. */
 export interface MonthlyReport {
   clientId: string;
@@ -32,6 +42,7 @@ export interface MonthlyReport {
   mspName: string;
   period: { label: string; start: string; end: string };
   generatedAt: string;
+  figures: FiguresSource;
   assets: number;
   ephiAssets: number;
   compliance: ComplianceClaim;

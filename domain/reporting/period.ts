@@ -37,3 +37,14 @@ function isoWeekLabel(monday: Date): string {
   const week = Math.floor((thursday.getTime() - yearStart) / (7 * 86_400_000)) + 1;
   return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
+
+/**
+ * Late writes (an activity's event stamped just before midnight, committed just after) settle within
+ * this margin; a period is final only once its end is that far in the past.
+ */
+export const PERIOD_CLOSE_MARGIN_MS = 3_600_000;
+
+/** True once nothing recorded later can still belong to the period. */
+export function isClosedPeriod(period: ReportPeriod, now: Date): boolean {
+  return now.getTime() >= period.end.getTime() + PERIOD_CLOSE_MARGIN_MS;
+}
