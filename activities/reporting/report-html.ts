@@ -34,7 +34,8 @@ function compliancePage(report: MonthlyReport): string {
   if (claim.status === 'blocked') {
     const rows = report.unclassified.map((a) => [a.hostname, OS_LABEL[a.os] ?? a.os, a.missing.join(', ')]);
     return `<h2>Patch compliance</h2>
-      <p class="blocked"><strong>No compliance figure is claimed for ${escapeHtml(report.period.label)}.</strong> ${escapeHtml(claim.reason)}.</p>
+      <p class="blocked"><strong>No compliance figure is claimed for ${escapeHtml(report.period.label)}: ${escapeHtml(claim.reason)}.</strong>
+        An asset without an asset class or an ePHI answer has no SLA tier, so no figure could be proven; classify the assets below (inventory import) and the next report shows the figures.</p>
       <h3>Unclassified assets</h3>${table(['hostname', 'OS', 'missing'], rows, 'none')}`;
   }
   const tierRows = claim.byTier.map((t) => [CLASS_LABEL[t.assetClass] ?? t.assetClass, t.severity, ...cellColumns(t)]);

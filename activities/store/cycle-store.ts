@@ -17,10 +17,11 @@ export interface PlanningAsset {
   location: string;
 }
 
+/** Unclassified assets (no asset class yet) have no SLA tier to plan by; the monthly report lists them. */
 export async function loadPlanningAssets(db: Queryable, clientId: string): Promise<PlanningAsset[]> {
   const { rows } = await db.query<PlanningAsset>(
     `SELECT id::text AS "assetId", hostname, os, role, asset_class AS "assetClass", location
-       FROM assets WHERE client_id = $1 ORDER BY hostname`,
+       FROM assets WHERE client_id = $1 AND asset_class IS NOT NULL ORDER BY hostname`,
     [clientId],
   );
   return rows;

@@ -69,6 +69,11 @@ function withPercent<T extends ComplianceCell>(cell: T): T {
   return cell.inScope === 0 ? cell : { ...cell, percent: Math.round((10_000 * (cell.verified + cell.withinSla)) / cell.inScope) / 100 };
 }
 
+/** What the report shows instead of a compliance figure while assets are unclassified. */
+export function blockedClaimReason(unclassified: number): string {
+  return `compliance claim blocked until ${unclassified} asset${unclassified === 1 ? ' is' : 's are'} classified`;
+}
+
 /**
  * Compliance by tier (asset class × severity) and by OS, never one blended number. An asset with no
  * class or no ePHI answer makes the claim unprovable, so the whole claim is withheld until it is classified.
@@ -79,7 +84,7 @@ export function complianceClaim(groups: readonly AssetStatusGroup[]): Compliance
     return {
       status: 'blocked',
       unclassified,
-      reason: `${unclassified} asset${unclassified === 1 ? ' has' : 's have'} no asset class or no ePHI answer: no compliance figure can be claimed until ${unclassified === 1 ? 'it is' : 'they are'} classified`,
+      reason: blockedClaimReason(unclassified),
     };
   }
   const tiers = new Map<string, ComplianceCell>();

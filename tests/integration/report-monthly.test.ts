@@ -97,22 +97,37 @@ describe('monthly report as of the end of October, run in December', () => {
     expect(tampered.problems.map((p) => p.path)).toEqual(['report.csv']);
   });
 
-  it('withholds the compliance claim while an asset has no class or no ePHI answer', async () => {
-    // Discovery (issue 12, point 1) records devices before anyone classifies them; this database
-    // allows that the way its migration will.
+  it('withholds the compliance claim while an asset has no class or no ePHI answer, in HTML, CSV and JSON', async () => {
+    // Discovery (issue 12, point 1) records devices before anyone classifies them; the inventory allows it.
     const other = await createTestDatabase();
     try {
       await seedReportFixture(other.pool, policy);
-      await other.pool.query('ALTER TABLE assets ALTER COLUMN asset_class DROP NOT NULL, ALTER COLUMN ephi DROP NOT NULL');
       await other.pool.query(`UPDATE assets SET ephi = NULL WHERE hostname = 'ws-4'`);
+      await other.pool.query(`UPDATE assets SET asset_class = NULL, ephi = NULL WHERE hostname = 'ws-3'`);
       const report = await buildMonthlyReport({ db: other.pool, policy, clientId: CLIENT, month: MONTH, now: DECEMBER });
-      expect(report.compliance).toEqual({ status: 'blocked', unclassified: 1, reason: '1 asset has no asset class or no ePHI answer: no compliance figure can be claimed until it is classified' });
-      expect(report.unclassified).toEqual([{ hostname: 'ws-4', os: 'windows', missing: ['ePHI answer'] }]);
+      expect(report.compliance).toEqual({ status: 'blocked', unclassified: 2, reason: 'compliance claim blocked until 2 assets are classified' });
+      expect(report.unclassified).toEqual([
+        { hostname: 'ws-3', os: 'macos', missing: ['asset class', 'ePHI answer'] },
+        { hostname: 'ws-4', os: 'windows', missing: ['ePHI answer'] },
+      ]);
       const dir = mkdtempSync(join(tmpdir(), 'patchctl-report-'));
-      await writeReportBundle(report, dir, { formats: ['html'] });
+      await writeReportBundle(report, dir, { formats: ['html', 'csv', 'json'] });
       const html = readFileSync(join(dir, 'report.html'), 'utf8');
-      expect(html).toContain('No compliance figure is claimed for 2026-10.');
+      expect(html).toContain('compliance claim blocked until 2 assets are classified');
+      expect(html).toContain('<td>ws-3</td><td>macOS</td><td>asset class, ePHI answer</td>');
       expect(html).not.toContain('Compliance by tier');
+      expect(html).not.toContain('Compliance by operating system');
+      const csv = readFileSync(join(dir, 'report.csv'), 'utf8');
+      expect(csv).toContain('clinic,2026-10,compliance,claim,blocked,compliance claim blocked until 2 assets are classified');
+      expect(csv).toContain('clinic,2026-10,unclassified,ws-3,missing,asset class; ePHI answer');
+      expect(csv).not.toContain('compliance-by-tier');
+      const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+      expect(json.compliance).toEqual({ status: 'blocked', unclassified: 2, reason: 'compliance claim blocked until 2 assets are classified' });
+      expect(json.unclassified).toHaveLength(2);
+      // One asset alone is named in the singular.
+      await other.pool.query(`UPDATE assets SET asset_class = 'workstation', ephi = false WHERE hostname = 'ws-3'`);
+      const one = await buildMonthlyReport({ db: other.pool, policy, clientId: CLIENT, month: '2026-12', now: DECEMBER });
+      expect(one.compliance).toMatchObject({ status: 'blocked', reason: 'compliance claim blocked until 1 asset is classified' });
     } finally {
       await other.drop();
     }
