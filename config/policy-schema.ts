@@ -9,6 +9,9 @@ export const OPERATING_SYSTEMS = ['windows', 'macos', 'linux'] as const;
 export const ROLES = ['server', 'workstation', 'kiosk'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const WORKLOAD_CHECKS = ['email-delivery', 'ehr-access', 'file-access'] as const;
+/** How much downtime a client's business tolerates (the playbook's "high uptime needs"). */
+export const UPTIME_NEEDS = ['standard', 'high'] as const;
+export type UptimeNeed = (typeof UPTIME_NEEDS)[number];
 
 export type AssetClass = (typeof ASSET_CLASSES)[number];
 export type Severity = (typeof SEVERITIES)[number];
@@ -100,12 +103,15 @@ const gateSchema = z
   .object({ deciders: z.array(identity).min(1, 'must name at least one person who decides this gate') })
   .strict();
 
-const ringBase = {
-  soak: within('soak'),
-  failureThreshold: z
+/** A failure rate a gate or a client agreement may allow: a share within the bounds. */
+const failureShare = z
     .number()
     .min(POLICY_BOUNDS.failureThreshold[0], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`)
-    .max(POLICY_BOUNDS.failureThreshold[1], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`),
+    .max(POLICY_BOUNDS.failureThreshold[1], `must be a share between ${POLICY_BOUNDS.failureThreshold[0]} and ${POLICY_BOUNDS.failureThreshold[1]}`);
+
+const ringBase = {
+  soak: within('soak'),
+  failureThreshold: failureShare,
   gate: gateSchema.optional(),
 };
 
@@ -297,6 +303,12 @@ export const clientSchema = z
     workloadChecks: z.array(z.enum(WORKLOAD_CHECKS)).default([]),
     adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
+    /** A regulated account (HIPAA, PCI, …): `report risk` ranks it first (the playbook's 30-day roadmap). */
+    regulated: z.boolean().optional(),
+    /** `high`: the business cannot afford downtime; `report risk` weighs it second. */
+    uptime: z.enum(UPTIME_NEEDS).optional(),
+    /** The patch failure rate the client agreed to; the scorecard flags a period above it. Default: the production ring's failureThreshold. */
+    agreedFailureThreshold: failureShare.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;
