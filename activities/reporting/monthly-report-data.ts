@@ -10,11 +10,11 @@ import type { Queryable } from '../store/pool';
 import { monthFigures } from './month-figures';
 
 /**
- * The threshold a client agreed for its patch failure rate. Until the policy carries one per client,
- * the production ring's gate threshold is what the MSP already holds every rollout to.
+ * The threshold a client agreed for its patch failure rate (clients[].agreedFailureThreshold); without
+ * one, the production ring's gate threshold, which the MSP already holds every rollout to.
  */
-export function agreedFailureThreshold(policy: PatchPolicy): number {
-  return policy.rings.production.failureThreshold;
+export function agreedFailureThreshold(policy: PatchPolicy, clientId: string): number {
+  return policy.clients.find((c) => c.id === clientId)?.agreedFailureThreshold ?? policy.rings.production.failureThreshold;
 }
 
 export interface MonthlyReportInput {
@@ -48,7 +48,7 @@ export async function buildMonthlyReport(input: MonthlyReportInput): Promise<Mon
     unclassified,
     exceptions: deferralAging(exceptions, period.end),
     remediation: remediationVsSla(outcomes.remediation, policy.sla),
-    failureRate: failureRate(deployments, agreedFailureThreshold(policy)),
+    failureRate: failureRate(deployments, agreedFailureThreshold(policy, clientId)),
     rollbacks: { cycles: rollbacks, assetPatches: deployments.rolledBack },
     topRisksReduced: topRisksReduced(outcomes.risks),
   };

@@ -7,21 +7,23 @@ import { failureRate } from '../../domain/reporting/remediation';
 import { flaggedClients, median, type Scorecard, type ScorecardRow } from '../../domain/reporting/scorecard';
 import { listClients } from '../store/client-store';
 import type { Queryable } from '../store/pool';
-import { assetStatusGroups, deploymentCounts, exceptionsInForce, patchTicketsOpened, timesToFix } from '../store/report-store';
+import { patchTicketsOpened, timesToFix } from '../store/report-store';
+import { monthFigures } from './month-figures';
 import { agreedFailureThreshold } from './monthly-report-data';
 
 /** The internal one-pager across every stored client, as of the period's end. */
 export async function buildScorecard(input: { db: Queryable; policy: PatchPolicy; period: ReportPeriod; now?: Date }): Promise<Scorecard> {
   const { db, policy, period } = input;
+  const now = input.now ?? new Date();
   const rows: ScorecardRow[] = [];
   for (const client of await listClients(db)) {
-    const [groups, exceptions, deployments, tickets, fixes] = await Promise.all([
-      assetStatusGroups(db, client.id, period.end, policy.sla),
-      exceptionsInForce(db, client.id, period.end),
-      deploymentCounts(db, client.id, period.start, period.end),
+    // A closed month reads the same month-end figures as that month's client report.
+    const [{ figures }, tickets, fixes] = await Promise.all([
+      monthFigures(db, client.id, period, policy.sla, now),
       patchTicketsOpened(db, client.id, period.start, period.end),
       timesToFix(db, client.id, period.start, period.end),
     ]);
+    const { groups, exceptions, deployments } = figures;
     const claim = complianceClaim(groups);
     const weakest = weakestTier(claim);
     const aging = deferralAging(exceptions, period.end);
@@ -38,7 +40,7 @@ export async function buildScorecard(input: { db: Queryable; policy: PatchPolicy
             },
       activeExceptions: aging.active,
       oldestExceptionDays: aging.oldestDays,
-      failureRate: failureRate(deployments, agreedFailureThreshold(policy)),
+      failureRate: failureRate(deployments, agreedFailureThreshold(policy, client.id)),
       patchTickets: tickets.length,
       afterHoursTickets: tickets.filter((at) => isAfterHours(at, client.timezone)).length,
       medianTimeToFixHours: timeToFix === null ? null : Math.round(timeToFix * 10) / 10,
@@ -47,7 +49,7 @@ export async function buildScorecard(input: { db: Queryable; policy: PatchPolicy
   }
   return {
     period: { label: period.label, kind: period.kind, start: period.start.toISOString(), end: period.end.toISOString() },
-    generatedAt: (input.now ?? new Date()).toISOString(),
+    generatedAt: now.toISOString(),
     rows,
     flagged: flaggedClients(rows),
   };

@@ -154,4 +154,19 @@ describe('scorecard', () => {
     });
     expect(scorecard.flagged).toEqual([CLIENT]);
   });
+
+  it("holds each client to its own agreed failure threshold from the policy", async () => {
+    const agreed = structuredClone(policy);
+    const clinic = agreed.clients.find((c) => c.id === CLIENT);
+    if (!clinic) throw new Error('fixture policy lacks the clinic');
+    clinic.agreedFailureThreshold = 0.3;
+    const scorecard = await buildScorecard({ db: db.pool, policy: agreed, period: monthPeriod(MONTH), now: DECEMBER });
+    expect(scorecard.rows.find((r) => r.clientId === CLIENT)?.failureRate).toMatchObject({ rate: 0.25, threshold: 0.3, exceedsThreshold: false });
+    expect(scorecard.flagged).toEqual([]);
+    const report = await buildMonthlyReport({ db: db.pool, policy: agreed, clientId: CLIENT, month: MONTH, now: DECEMBER });
+    expect(report.failureRate).toMatchObject({ threshold: 0.3, exceedsThreshold: false });
+    clinic.agreedFailureThreshold = 0.2;
+    const stricter = await buildScorecard({ db: db.pool, policy: agreed, period: monthPeriod(MONTH), now: DECEMBER });
+    expect(stricter.flagged).toEqual([CLIENT]);
+  });
 });

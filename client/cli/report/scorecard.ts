@@ -49,7 +49,7 @@ export function reportScorecardCommand(): Command {
             `${pct(r.failureRate.rate)} / ${pct(r.failureRate.threshold)}`,
             `${r.patchTickets} (${r.afterHoursTickets})`,
             r.medianTimeToFixHours ?? '—',
-            r.failureRate.exceedsThreshold ? 'failure rate above threshold: review SLA windows' : '',
+            r.failureRate.exceedsThreshold ? 'failure rate above the agreed threshold: adjust SLA windows' : '',
           ]),
         );
       } finally {
