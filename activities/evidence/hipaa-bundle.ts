@@ -13,6 +13,8 @@ import {
   type RiskRow,
 } from '../store/evidence-store';
 import type { Queryable } from '../store/pool';
+import type { PatchPolicy } from '../../config/policy-schema';
+import { addQbrSummaryToBundle } from '../reporting/qbr';
 import { toCsv } from './csv';
 import { writeManifest, type Manifest } from './manifest';
 
@@ -28,6 +30,8 @@ export interface HipaaExportOptions {
   dir: string;
   signingKey?: KeyObject;
   now?: () => Date;
+  /** With the policy, the bundle also holds the QBR executive summary of the quarter of `to`. */
+  policy?: PatchPolicy;
 }
 
 export interface HipaaExportResult {
@@ -163,6 +167,7 @@ export async function exportHipaaEvidence(options: HipaaExportOptions): Promise<
     '',
   ].join('\n');
   writeFileSync(join(dir, 'summary.md'), md);
+  if (options.policy) await addQbrSummaryToBundle({ db, policy: options.policy, clientId, lastDay: new Date(end.getTime() - 1), dir, now: options.now?.() });
 
   const manifest = writeManifest(dir, { clientId, period: { from: options.from, to: options.to }, createdAt }, options.signingKey);
   return {

@@ -21,6 +21,15 @@ export interface BarChartOptions {
 const PALETTE = ['#b91c1c', '#d97706', '#2563eb', '#059669', '#7c3aed'];
 
 export function barChartSvg(options: BarChartOptions): string {
+  return chartSvg(options, 'bar');
+}
+
+/** The same axes as a bar chart, one line per series: a trend over periods. */
+export function lineChartSvg(options: BarChartOptions): string {
+  return chartSvg(options, 'line');
+}
+
+function chartSvg(options: BarChartOptions, type: 'bar' | 'line'): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: options.width ?? 640, height: options.height ?? 240 });
   try {
     chart.setOption({
@@ -32,7 +41,7 @@ export function barChartSvg(options: BarChartOptions): string {
       grid: { left: 48, right: 12, top: 56, bottom: 28 },
       xAxis: { type: 'category', data: options.categories, axisLabel: { fontSize: 11 } },
       yAxis: { type: 'value', max: options.max, axisLabel: { formatter: `{value}${options.unit}`, fontSize: 10 } },
-      series: options.series.map((s) => ({ name: s.name, type: 'bar', data: s.values, barMaxWidth: 28, label: { show: true, position: 'top', fontSize: 9 } })),
+      series: options.series.map((s) => ({ name: s.name, type, data: s.values, barMaxWidth: 28, connectNulls: false, label: { show: true, position: 'top', fontSize: 9 } })),
     });
     return chart.renderToSVGString();
   } finally {

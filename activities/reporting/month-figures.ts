@@ -65,7 +65,9 @@ function revive(stored: MonthFigures): MonthFigures {
  */
 export async function monthFigures(db: Queryable, clientId: string, period: ReportPeriod, sla: SlaTable, now: Date): Promise<{ figures: MonthFigures; source: FiguresSource }> {
   if (period.kind !== 'month' || !isClosedPeriod(period, now)) {
-    return { figures: await computeFigures(db, clientId, period, sla), source: { kind: 'live', computedAt: now.toISOString() } };
+    // A month under way stands as of now: a deadline later this month has not passed yet.
+    const soFar = now < period.end ? { ...period, end: now } : period;
+    return { figures: await computeFigures(db, clientId, soFar, sla), source: { kind: 'live', computedAt: now.toISOString() } };
   }
   let stored = await readMonthFigures(db, clientId, period.label);
   if (!stored) {

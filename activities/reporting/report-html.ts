@@ -112,7 +112,8 @@ function deliveryPage(report: MonthlyReport): string {
     ${table(['patch', 'title', 'severity', 'assets', 'ePHI assets'], riskRows, 'no patch was verified this month')}`;
 }
 
-const STYLE = `
+/** One look for every printed report (monthly, QBR): A4 pages, inline CSS. */
+export const REPORT_STYLE = `
   @page { size: A4; margin: 14mm 12mm; }
   body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10.5px; color: #111; margin: 0; }
   header { border-bottom: 2px solid #1e3a8a; margin-bottom: 8px; }
@@ -141,7 +142,7 @@ export function renderMonthlyReportHtml(report: MonthlyReport): string {
     ${report.assets} assets, ${report.ephiAssets} ePHI systems.</p>
     <p class="meta">${escapeHtml(figuresNote(report))}</p></header>`;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.clientName)} patch report ${escapeHtml(report.period.label)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(report.clientName)} patch report ${escapeHtml(report.period.label)}</title><style>${REPORT_STYLE}</style></head>
 <body>
 <section>${heading}${compliancePage(report)}</section>
 <section>${exceptionsPage(report)}</section>

@@ -29,6 +29,7 @@ import { inventoryListCommand } from './inventory/list';
 import { keysGenerateCommand } from './keys/generate';
 import { lazyCommand } from './lazy-command';
 import { reportMonthlyCommand } from './report/monthly';
+import { reportQbrCommand } from './report/qbr';
 import { reportRiskCommand } from './report/risk';
 import { reportScorecardCommand } from './report/scorecard';
 import { scheduleListCommand } from './schedule/list';
@@ -82,7 +83,7 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
   },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
-  { name: 'report', description: 'monthly client reports, the internal scorecard, client risk and the QBR summary', commands: [reportMonthlyCommand, reportScorecardCommand, reportRiskCommand] },
+  { name: 'report', description: 'monthly client reports, the internal scorecard, client risk and the QBR summary', commands: [reportMonthlyCommand, reportScorecardCommand, reportRiskCommand, reportQbrCommand] },
   {
     name: 'schedule',
     description: 'list, pause, resume and trigger the Temporal Schedules',

@@ -8,6 +8,8 @@ import { handleCliError } from '../../client/errors';
 import { PROMOTION_RING_HELP, RING_HELP } from '../../client/cli/fragments';
 import { COLUMNS_HELP } from '../../client/cli/inventory/import';
 import { REPORT_FORMAT_NAMES } from '../../client/cli/report/monthly';
+import { QBR_FORMAT_NAMES } from '../../client/cli/report/qbr';
+import { QBR_FORMATS } from '../../activities/reporting/qbr';
 import { buildProgram } from '../../client/main';
 
 const ROOT = join(__dirname, '..', '..');
@@ -79,6 +81,7 @@ describe('CLI options', () => {
     expect(PROMOTION_RING_HELP).toBe(RINGS.filter((r) => r !== 'canary').join(' | '));
     expect(COLUMNS_HELP).toBe(REQUIRED_COLUMNS.join(','));
     expect(REPORT_FORMAT_NAMES).toEqual(REPORT_FORMATS);
+    expect(QBR_FORMAT_NAMES).toEqual(QBR_FORMATS);
     const start = buildProgram().commands.find((c) => c.name() === 'cycle')!.commands.find((c) => c.name() === 'start')!;
     expect(start.options.find((o) => o.long === '--severity')?.description).toContain(SEVERITIES.join(' | '));
   });

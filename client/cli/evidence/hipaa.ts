@@ -23,13 +23,15 @@ export function evidenceHipaaCommand(): Command {
     },
     check: (o) => (o.from > o.to ? [{ key: 'to', message: 'must not be before --from' }] : []),
     run: async (opts) => {
-      const [{ createPool }, { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }] = await Promise.all([
+      const [{ createPool }, { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }, { loadPolicy }] = await Promise.all([
         import('../../../activities/store/pool.js'),
         import('../../../activities/evidence/bundle-keys.js'),
         import('../../../activities/evidence/hipaa-bundle.js'),
         import('../../errors.js'),
         import('../../connection/stack.js'),
+        import('../../use-cases/policy.js'),
       ]);
+      const { policy } = loadPolicy();
       const signingKey = evidenceSigningKey();
       const db = createPool(resolveDatabaseUrl(), 1);
       try {
@@ -37,7 +39,7 @@ export function evidenceHipaaCommand(): Command {
         if (known.rowCount === 0) throw notFound(`no client "${opts.client}" in the patchctl database`, 'import its inventory first with `patchctl inventory import FILE --client ID`');
         const dir = prepareBundleDir(opts.out);
         if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig\n`);
-        const result = await exportHipaaEvidence({ db, clientId: opts.client, from: opts.from, to: opts.to, dir, signingKey });
+        const result = await exportHipaaEvidence({ db, clientId: opts.client, from: opts.from, to: opts.to, dir, signingKey, policy });
         const { manifest: _manifest, ...doc } = result;
         if (opts.json) printJson(doc);
         else {
