@@ -14,6 +14,7 @@ import type { RingProgress } from '../../domain/cycle/cycle-status';
 import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
+import { demoMonthlyReport, demoReportLines } from '../demo/report-step';
 import type { ExceptionRequest } from '../../domain/exception/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
@@ -227,7 +228,8 @@ export function demoCommand(): Command {
           controls: e.controls,
         }));
         const excludedAsExpected = exceptionDocs.every((e) => e.status === 'active' && e.hostnames.every((h) => cycles[0]?.excluded.some((x) => x.hostname === h)));
-        if (opts.json) printJson({ cycles, exceptions: exceptionDocs, temporalUi: target.uiUrl, asExpected: asExpected && excludedAsExpected });
+        const report = await demoMonthlyReport({ databaseUrl: target.databaseUrl, policy, clientId: 'riverside-dental' });
+        if (opts.json) printJson({ cycles, exceptions: exceptionDocs, report, temporalUi: target.uiUrl, asExpected: asExpected && excludedAsExpected });
         else {
           for (const c of cycles) {
             info(`\n${c.id}: ${c.status} — ${c.reason}`);
@@ -243,6 +245,7 @@ export function demoCommand(): Command {
             info(`  ${e.id} ${e.kind} ${e.status} until ${e.until}: ${e.hostnames.join(', ')}; signed off by ${e.signedOffBy}, approved by ${e.approvedBy}; ticket ${e.ticketId}`);
             for (const c of e.controls) info(`    control: ${c.category} — ${c.description}`);
           }
+          for (const line of demoReportLines(report)) info(line);
         }
         if (!excludedAsExpected) throw failed('the demo exceptions were not honoured by the cycle plan', 'see `patchctl cycle status` of the first cycle');
         if (!asExpected) throw failed('the demo cycles did not end as expected (first completed, second rolled back)', 'see `patchctl cycle status` for each');

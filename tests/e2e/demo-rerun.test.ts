@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { startDevProcess } from '../support/dev-process';
 interface DemoJson {
   cycles: { id: string; client: string; status: string; reason: string; rings: { ring: string; assets: number; verified: number; failed: number }[]; excluded: { hostname: string; exceptionId?: string }[] }[];
   exceptions: { id: string; kind: string; status: string; hostnames: string[] }[];
+  report: { clientId: string; month: string; dir: string; files: string[]; pdfProblem?: string };
 }
 
 function expectWholeStory(result: CliResult): DemoJson {
@@ -34,6 +35,10 @@ function expectWholeStory(result: CliResult): DemoJson {
     expect(promoted.excluded).toContainEqual(expect.objectContaining({ hostname: e.hostnames[0], exceptionId: e.id.split('/')[1] }));
   }
   expect(promoted.excluded).toHaveLength(doc.exceptions.length);
+  // It ends with the clinic's monthly report, in the formats a client and an auditor get.
+  expect(doc.report).toMatchObject({ clientId: 'riverside-dental', month: new Date().toISOString().slice(0, 7) });
+  expect(doc.report.files).toEqual(doc.report.pdfProblem ? ['report.csv', 'report.html'] : ['report.csv', 'report.html', 'report.pdf']);
+  expect(existsSync(join(doc.report.dir, 'manifest.json'))).toBe(true);
   return doc;
 }
 

@@ -61,6 +61,19 @@ describe('patchctl report, inventory export and schedule', () => {
       expect(scorecard.code, scorecard.stderr).toBe(0);
       expect(JSON.parse(scorecard.stdout).rows.map((r: { clientId: string }) => r.clientId)).toContain('acme-dental');
 
+      const risk = await cli(['report', 'risk', '--json']);
+      expect(risk.code, risk.stderr).toBe(0);
+      expect(JSON.parse(risk.stdout)).toMatchObject({ flagged: ['acme-dental'], clients: [{ clientId: 'acme-dental', rank: 1 }] });
+      const riskCsv = await cli(['report', 'risk', '--csv']);
+      expect(riskCsv.stdout.split('\r\n')[0]).toMatch(/^rank,client,score,/);
+
+      const qbr = await cli(['report', 'qbr', '--client', 'acme-dental', '--quarter', '2026-Q4', '--format', 'json', '--json']);
+      expect(qbr.code, qbr.stderr).toBe(0);
+      expect(JSON.parse(qbr.stdout)).toMatchObject({ quarter: '2026-Q4', files: ['qbr.json'], path: join(dev.dir, '.patchctl', 'reports', 'acme-dental', '2026-Q4') });
+      const badQuarter = await cli(['report', 'qbr', '--client', 'acme-dental', '--quarter', '2026-Q5']);
+      expect(badQuarter.code).toBe(2);
+      expect(badQuarter.stderr).toContain('--quarter: must be a quarter YYYY-Qn (n = 1 to 4), got "2026-Q5"');
+
       const exported = await cli(['inventory', 'export', '--client', 'acme-dental', '--month', '2026-12', '--json']);
       expect(exported.code, exported.stderr).toBe(0);
       expect(JSON.parse(exported.stdout)).toMatchObject({ dir: join(dev.dir, '.patchctl', 'exports', 'acme-dental', '2026-12'), files: ['inventory.csv', 'inventory.json'] });
