@@ -140,6 +140,15 @@ describe('planCycle against PostgreSQL', () => {
     expect(state[0]?.n).toBe(pairs);
   });
 
+  it('leaves an unclassified asset (no asset class yet) out of the plan: it has no SLA tier', async () => {
+    const expected = await missingByHost(h);
+    const [unclassified] = [...expected.keys()].sort();
+    await h.db.pool.query('UPDATE assets SET asset_class = NULL WHERE client_id = $1 AND hostname = $2', [CLIENT, unclassified]);
+    await planCycle(h.deps, input('20261129-0300-unclassified'));
+    const rows = await cycleAssets(h, input('20261129-0300-unclassified').cycleId);
+    expect(rows.map((r) => r.hostname)).toEqual([...expected.keys()].sort().filter((host) => host !== unclassified));
+  });
+
   it('keeps the SLA clock running from first detection when a later cycle plans the same patches', async () => {
     await planCycle(h.deps, input('first'));
     const later = new Date(Date.parse(PLANNED_AT) + 5 * HOUR).toISOString();
