@@ -28,12 +28,15 @@ export interface StubWorld {
   cycleStatuses: { cycleId: string; status: string; reason?: string }[];
   exceptionRows: { id: string; status: string; statusReason: string | null }[];
   batches: { ring: RingName; batchIndex: number; attempt: number; kind: 'deploy' | 'rollback' }[];
+  /** Batches between snapshot and the end of verification right now, and the most there ever were, per ring. */
+  inFlight: Partial<Record<RingName, number>>;
+  peakInFlight: Partial<Record<RingName, number>>;
   /** When set, verifyBatch of this ring and batch waits until `release()` is called. */
   hold?: { ring: RingName; batchIndex: number; released: Promise<void>; release: () => void; reached: boolean };
 }
 
 export function stubWorld(policy: PatchPolicy, rings: StubWorld['rings']): StubWorld {
-  return { policy, rings, notices: [], tickets: [], cycleStatuses: [], exceptionRows: [], batches: [] };
+  return { policy, rings, notices: [], tickets: [], cycleStatuses: [], exceptionRows: [], batches: [], inFlight: {}, peakInFlight: {} };
 }
 
 /** Makes verifyBatch of one batch wait until the test releases it: a ring caught mid-way. */
@@ -90,10 +93,16 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
   };
   return {
     planCycle: async (input) => plan(world, input),
-    snapshotBatch: async () => ({ required: 0, verified: 0, failedHosts: [] }),
+    snapshotBatch: async (ref) => {
+      const now = (world.inFlight[ref.ring] ?? 0) + 1;
+      world.inFlight[ref.ring] = now;
+      world.peakInFlight[ref.ring] = Math.max(now, world.peakInFlight[ref.ring] ?? 0);
+      return { required: 0, verified: 0, failedHosts: [] };
+    },
     deployBatch: async (ref) => {
       world.batches.push({ ring: ref.ring, batchIndex: ref.batchIndex, attempt: ref.attempt, kind: 'deploy' });
-      return { assets: 1, submitted: 1, alreadySubmitted: 0 };
+      const ring = world.rings[ref.ring] as StubRing;
+      return { assets: batchSize(ring, ref.batchIndex), submitted: 1, alreadySubmitted: 0 };
     },
     pollBatchJobs: async () => ({ pending: 0, succeeded: 1, failed: 0 }),
     verifyBatch: async (input) => {
@@ -112,6 +121,7 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
         stage: 'deploy',
         detail: i < failed ? 'install failed' : 'ok',
       }));
+      world.inFlight[input.ring] = (world.inFlight[input.ring] ?? 1) - 1;
       return { assets, deployed: size - failed, verified: size - failed, failed };
     },
     rollbackBatch: async (ref) => {
