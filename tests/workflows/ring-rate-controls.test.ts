@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchPolicy } from '../../config/policy-schema';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
+import { ringWorkflowId } from '../../domain/ids';
 import { abortSignal, gateDecisionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { TASK_QUEUE, advanceUntil, loadTestPolicy, startTimeSkipping } from '../support/cycle-harness';
 import { stubWorker, stubWorld, type StubWorld } from './stub-activities';
 
-// Rate controls of a ring on the time-skipping server with in-memory activities: batches overlap up
-// to maxConcurrency, and past maxErrors failures nothing new is submitted.
+// Rate controls and outage limits of a ring on the time-skipping server with in-memory activities:
+// batches overlap up to maxConcurrency, past maxErrors failures nothing new is submitted, an RMM
+// outage halts the ring for a person instead of spinning, and a stuck job has a deadline.
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,14 +24,14 @@ afterAll(async () => {
 let counter = 0;
 async function withProductionRing<T>(
   production: NonNullable<StubWorld['rings']['production']>,
-  configure: (policy: PatchPolicy) => void,
+  configure: (policy: PatchPolicy, world: StubWorld) => void,
   body: (ctx: { handle: Awaited<ReturnType<typeof env.client.workflow.start<typeof patchCycle>>>; world: StubWorld }) => Promise<T>,
 ): Promise<T> {
   const policy = loadTestPolicy();
   policy.rings.production.promotion.requiresApproval = false;
   policy.rollout.batchSize = Math.ceil(production.size / production.batches);
-  configure(policy);
   const world = stubWorld(policy, { production });
+  configure(policy, world);
   const worker = await stubWorker(env, world);
   return worker.runUntil(async () => {
     const cycleName = `rate-${++counter}`;
@@ -86,6 +88,63 @@ describe('ring rate controls', () => {
       expect(status.rings[2]?.rate?.breaker).toBe('tripped');
       await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
       await handle.result();
+    });
+  });
+});
+
+async function runChain(workflowId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  let runId: string | undefined = (await env.client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    lengths.unshift(history.events?.length ?? 0);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return lengths;
+}
+
+describe('outages and stuck jobs', () => {
+  it('an RMM down for days halts the ring into a gate decision with a ticket, and nothing is submitted after the window closes', async () => {
+    const down = (_p: PatchPolicy, world: StubWorld) => void (world.rmmDown = true);
+    await withProductionRing({ size: 200, batches: 4 }, down, async ({ handle, world }) => {
+      const status = await advanceUntil(env, handle, pendingGate, '10m');
+      expect(status.pending?.reason).toMatch(/production stopped submitting: the RMM failed 3 times in a row/);
+      expect(status.rings[2]?.rate).toMatchObject({ vendorFailures: 3, breaker: 'closed' });
+      expect(world.tickets).toHaveLength(1);
+      expect(deployedBatches(world)).toBe(0);
+      // A person is told after three outage rounds of at most an hour each, with a pause between them.
+      const toldAfterMs = Date.parse(status.pending?.since ?? '') - Date.parse(status.startedAt);
+      expect(toldAfterMs).toBeLessThanOrEqual(3 * 3_600_000 + 3 * 300_000 + 60_000);
+      // Every attempt the server scheduled was inside the window the workflow gave it.
+      expect(world.submitCalls.length).toBeGreaterThan(3);
+      expect(world.submitCalls.filter((c) => !c.submitBefore || c.at >= Date.parse(c.submitBefore))).toEqual([]);
+
+      // The RMM is back: an override tries it again and the ring deploys.
+      world.rmmDown = false;
+      await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'production', decision: 'override', by: 'lead@msp.test', reason: 'RMM is back' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('completed');
+      expect(result.rings[2]).toMatchObject({ state: 'passed', verified: 200, failed: 0 });
+    });
+  });
+
+  it('a job stuck running counts as failed after rollout.jobDeadline; polling continues as new and every history stays small', async () => {
+    const stuck = (p: PatchPolicy, world: StubWorld) => {
+      p.rollout.jobDeadline = 4 * 3_600_000;
+      world.stuckJob = { ring: 'production', batchIndex: 0 };
+    };
+    await withProductionRing({ size: 100, batches: 2 }, stuck, async ({ handle }) => {
+      const result = await handle.result();
+      expect(result.status).toBe('completed');
+      expect(result.rings[2]).toMatchObject({ state: 'passed', verified: 99, failed: 1 });
+      expect(result.rings[2]?.rate?.jobsPastDeadline).toBe(1);
+      // 480 polls at 30 s: the ring continued as new instead of growing one history.
+      const ringRuns = await runChain(ringWorkflowId(handle.workflowId, 'production'));
+      expect(ringRuns.length).toBeGreaterThan(1);
+      for (const events of ringRuns) expect(events).toBeLessThan(4_000);
+      // The cycle heard nothing from a ring whose counts did not change.
+      const cycleEvents = (await handle.fetchHistory()).events?.length ?? 0;
+      expect(cycleEvents).toBeLessThan(200);
     });
   });
 });
