@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { printCycleStatus } from '../../client/cli/cycle/cycle-view';
+import type { ShownRing } from '../../client/use-cases/cycle-status';
 import { parsePolicyText } from '../../config/load-policy';
 import { breakerTrips, ringRateControls } from '../../domain/cycle/rate-controls';
 
@@ -49,5 +51,22 @@ describe('ringRateControls', () => {
     expect(breakerTrips(10, 10)).toBe(false);
     expect(breakerTrips(11, 10)).toBe(true);
     expect(breakerTrips(1, 0)).toBe(true);
+  });
+});
+
+describe('cycle status shows the rate controls of a running ring', () => {
+  it('prints in-flight, the breaker and why the ring stopped', () => {
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    const ring: ShownRing = {
+      ring: 'production', state: 'gate-breached', attempt: 1, batches: 100, planned: 5000, deployed: 0, verified: 0, failed: 300, failureRate: 0.06, threshold: 0.05,
+      rate: { inFlight: 0, maxConcurrency: 250, maxErrors: 250, breaker: 'tripped', vendorFailures: 0, jobsPastDeadline: 2, stoppedBecause: 'breaker tripped: 300 failures passed maxErrors 250' },
+    };
+    printCycleStatus({ cycleId: 'cycle/acme/x', clientId: 'acme', requestedBy: '', phase: 'awaiting-decision', paused: false, startedAt: '2026-12-01T00:00:00.000Z', rings: [ring], deadlines: [], excluded: [], excludedCount: 0, patches: 1, decisions: [] });
+    write.mockRestore();
+    expect(out).toContain('production: 0 in flight (max 250), breaker tripped (max errors 250), vendor failures 0, jobs past deadline 2; stopped: breaker tripped: 300 failures passed maxErrors 250');
   });
 });
