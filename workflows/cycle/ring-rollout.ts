@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -99,7 +100,7 @@ const VENDOR_RETRY_PAUSE_MS = 300_000;
 
 /** An activity that failed for the vendor's sake (timed out, retries exhausted), not a business refusal. */
 function isVendorOutage(error: unknown): boolean {
-  if (!(error instanceof ActivityFailure)) return false;
+  if (!(error instanceof ActivityFailure) || isCancellation(error)) return false;
   return !(error.cause instanceof ApplicationFailure && error.cause.nonRetryable);
 }
 
@@ -230,7 +231,8 @@ export async function ringRollout(input: RingRolloutInput): Promise<RingRolloutR
       deployed = await vendor.deployBatch(ref);
     } catch (error) {
       if (!isVendorOutage(error)) throw error;
-      vendorFailed(round, error);
+      // Timed out because the window closed, not because the vendor is down: the next window goes on.
+      if (Date.now() < closesAt) vendorFailed(round, error);
       queue.unshift(batchIndex);
       return;
     }
