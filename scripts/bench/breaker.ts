@@ -8,7 +8,9 @@ import { generateFleet } from '../../activities/simulation/fleet-generator';
 import { upsertClients } from '../../activities/store/client-store';
 import { importAssets } from '../../activities/store/inventory-store';
 import { createPool } from '../../activities/store/pool';
+import { loadPolicyFile } from '../../config/load-policy';
 import type { PatchPolicy } from '../../config/policy-schema';
+import { repoRoot } from '../../config/repo-root';
 import { ringRateControls } from '../../domain/cycle/rate-controls';
 import { ringWorkflowId } from '../../domain/ids';
 import { workflowSource } from '../../workers/workflow-source';
@@ -34,6 +36,10 @@ const FLEET = 6_300;
 
 export async function benchBreaker(options: { address: string; databaseUrl: string; dir: string; policy: PatchPolicy }): Promise<BreakerRow> {
   const policy = structuredClone(options.policy);
+  // The other rows switch the gates off; this one measures the shipped production ring's defaults.
+  const example = loadPolicyFile(join(repoRoot(), 'patchctl.example.yaml'));
+  if (!example.ok) throw new Error('example policy invalid');
+  policy.rings.production = example.policy.rings.production;
   policy.clients = [
     {
       ...policy.clients[0]!,
