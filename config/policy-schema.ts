@@ -64,6 +64,18 @@ export const POLICY_BOUNDS = {
   /** Above half, a gate lets most of a ring fail before it stops anything. */
   failureThreshold: [0, 0.5],
   canarySize: [1, 1000],
+  /** Assets in flight per ring: a count, or a share of the ring in percent. */
+  maxConcurrency: [1, 100_000],
+  maxConcurrencyShare: [0.1, 100],
+  /** Failures a ring tolerates before its breaker trips; above half of a ring there is nothing left to protect. */
+  maxErrors: [0, 100_000],
+  maxErrorsShare: [0, 50],
+  /** After this long a job still not finished counts as failed for the gate. */
+  jobDeadline: ['10m', '7d'],
+  /** A batch starts only when at least this much of the maintenance window is left. */
+  batchLeadTime: ['1m', '12h'],
+  /** Consecutive vendor outages (a batch call that exhausted its retries) before the ring halts for a decision. */
+  maxVendorFailures: [1, 20],
 } as const;
 const within = (name: keyof typeof POLICY_BOUNDS) => boundedDuration(...(POLICY_BOUNDS[name] as readonly [string, string]));
 
@@ -99,6 +111,22 @@ export type SlaTable = z.infer<typeof slaTableSchema>;
  * the canary and pilot gates go to the pilot approvers and the production gate to the production
  * approvers (domain/cycle-deciders.ts).
  */
+/** A rate limit as a count of assets (`50`) or a share of the ring (`"10%"`). */
+export type RateLimit = number | `${number}%`;
+
+function rateLimitSchema(count: readonly [number, number], share: readonly [number, number], what: string) {
+  const expected = `must be ${what} between ${count[0]} and ${count[1]}, or a share of the ring like "10%" between ${share[0]}% and ${share[1]}%`;
+  return z.union([z.number(), z.string()], { error: expected }).superRefine((value, ctx) => {
+    if (typeof value === 'number') {
+      if (!Number.isInteger(value) || value < count[0] || value > count[1]) ctx.addIssue({ code: 'custom', message: expected });
+      return;
+    }
+    const match = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+    const percent = match ? Number(match[1]) : Number.NaN;
+    if (!(percent >= share[0] && percent <= share[1])) ctx.addIssue({ code: 'custom', message: expected });
+  }).transform((value) => (typeof value === 'number' ? value : (value.trim() as `${number}%`)) as RateLimit);
+}
+
 const gateSchema = z
   .object({ deciders: z.array(identity).min(1, 'must name at least one person who decides this gate') })
   .strict();
@@ -113,7 +141,17 @@ const ringBase = {
   soak: within('soak'),
   failureThreshold: failureShare,
   gate: gateSchema.optional(),
+  /** Assets in flight at once (default 10 % of the ring, at least one batch): batches overlap up to it. */
+  maxConcurrency: rateLimitSchema(POLICY_BOUNDS.maxConcurrency, POLICY_BOUNDS.maxConcurrencyShare, 'a whole number of assets').optional(),
+  /** Failures past which no new deployment is submitted (default: what the failure threshold allows). */
+  maxErrors: rateLimitSchema(POLICY_BOUNDS.maxErrors, POLICY_BOUNDS.maxErrorsShare, 'a whole number of failures').optional(),
 };
+export interface RingPolicyBase {
+  soak: number;
+  failureThreshold: number;
+  maxConcurrency?: RateLimit;
+  maxErrors?: RateLimit;
+}
 
 const promotionSchema = z
   .object({
@@ -321,6 +359,14 @@ export const rolloutSchema = z
     approvalReminderAfter: within('approvalReminderAfter').prefault('2h'),
     escalateBeforeDeadline: within('escalateBeforeDeadline').prefault('4h'),
     snapshotAssetClasses: z.array(z.enum(ASSET_CLASSES)).default(['core-server', 'do-not-disrupt']),
+    jobDeadline: within('jobDeadline').prefault('6h'),
+    batchLeadTime: within('batchLeadTime').prefault('15m'),
+    maxVendorFailures: z
+      .number()
+      .int('must be a whole number of outages')
+      .min(POLICY_BOUNDS.maxVendorFailures[0], `must be between ${POLICY_BOUNDS.maxVendorFailures[0]} and ${POLICY_BOUNDS.maxVendorFailures[1]}`)
+      .max(POLICY_BOUNDS.maxVendorFailures[1], `must be between ${POLICY_BOUNDS.maxVendorFailures[0]} and ${POLICY_BOUNDS.maxVendorFailures[1]}`)
+      .default(3),
   })
   .strict();
 export type RolloutPolicy = z.infer<typeof rolloutSchema>;

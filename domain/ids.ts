@@ -34,6 +34,11 @@ export function ringWorkflowId(cycleId: string, ring: RingName, attempt = 1): st
   return attempt === 1 ? `${cycleId}/ring/${ring}` : `${cycleId}/ring/${ring}/attempt-${attempt}`;
 }
 
+/** The rest of a ring attempt that stopped (breaker, vendor outage), resumed after a person decided. */
+export function ringResumeWorkflowId(cycleId: string, ring: RingName, attempt: number, resumption: number): string {
+  return `${ringWorkflowId(cycleId, ring, attempt)}/resumed-${resumption}`;
+}
+
 export function ringRollbackWorkflowId(cycleId: string, ring: RingName): string {
   return `${cycleId}/ring/${ring}/rollback`;
 }

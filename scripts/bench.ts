@@ -23,6 +23,7 @@ import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
 import { cycleWorkflowId } from '../domain/ids';
 import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
+import { benchBreaker, breakerLine, type BreakerRow } from './bench/breaker';
 import { benchMonthlyReport, reportBenchLine } from './bench/report';
 import { measureStartup, startupTable } from './bench/startup';
 import { onServer, SERVER_URL } from './bench/server';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
   const databaseUrl = url.toString();
   const rows: string[][] = [];
   let evidence: string | undefined;
+  let breaker: BreakerRow | undefined;
   try {
     await migrateUp(databaseUrl);
     const loaded = loadPolicyFile(join(repoRoot(), 'patchctl.example.yaml'));
@@ -183,6 +185,7 @@ async function main(): Promise<void> {
     ]);
     await client.connection.close();
     await pool.end();
+    breaker = await benchBreaker({ address: server.address, databaseUrl, dir, policy });
   } finally {
     await server.stop();
     await onServer(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
   console.log(line(headers));
   for (const row of rows) console.log(line(row));
   if (evidence) console.log(evidence);
+  if (breaker) console.log(breakerLine(breaker));
   console.log(startup);
   // Seeds 100 000 assets × 30 patches first (minutes); PATCHCTL_BENCH_REPORT=0 leaves it out.
   if (process.env.PATCHCTL_BENCH_REPORT !== '0') {

@@ -85,13 +85,17 @@ export async function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<De
   const ledger = await loadDeploymentJobs(deps.db, pairs.map((p) => p.key));
   const { rmm } = deps.adaptersFor(ref.clientId);
   let submitted = 0;
+  let heldForWindow = 0;
+  const closesAt = ref.submitBefore ? Date.parse(ref.submitBefore) : Number.POSITIVE_INFINITY;
   await mapLimit(pairs.filter((p) => !ledger.has(p.key)), VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
+    // An attempt still running after its schedule-to-close (the window's end) must not submit.
+    if (Date.now() >= closesAt) return void heldForWindow++;
     const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
     await recordDeploymentJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
     submitted++;
     heartbeat();
   });
-  return { assets: members.length, submitted, alreadySubmitted: pairs.length - submitted };
+  return { assets: members.length, submitted, alreadySubmitted: pairs.length - submitted - heldForWindow, heldForWindow };
 }
 
 /** Asks the RMM about every unfinished job of the batch; deployment state is recorded as jobs finish. */

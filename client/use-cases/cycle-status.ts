@@ -53,6 +53,7 @@ export async function liveStatus(handle: WorkflowHandle): Promise<ShownStatus> {
       active.failed = Math.max(active.failed, progress.failed);
       active.failureRate = evaluateGate({ planned: active.planned, failed: active.failed, threshold: active.threshold }).failureRate;
       active.live = { phase: progress.phase, batchesDone: progress.batchesDone, batches: progress.batches, windowOpensAt: progress.windowOpensAt };
+      if (progress.rate) active.rate = progress.rate;
     } catch {
       // The child may be between runs (continue-as-new) or just finished: the parent's counts stand.
     }

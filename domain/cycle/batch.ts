@@ -8,6 +8,11 @@ export interface BatchRef {
   ring: RingName;
   batchIndex: number;
   attempt: number;
+  /**
+   * End of the maintenance window this batch was started in (ISO): nothing may be submitted after
+   * it, even by an activity attempt still running when its schedule-to-close timeout fired.
+   */
+  submitBefore?: string;
 }
 
 export interface SnapshotBatchResult {
@@ -20,6 +25,8 @@ export interface DeployBatchResult {
   assets: number;
   submitted: number;
   alreadySubmitted: number;
+  /** Jobs not submitted because the window closed (`submitBefore`): the batch continues in the next window. */
+  heldForWindow?: number;
 }
 
 export interface JobPollResult {

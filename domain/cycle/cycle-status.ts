@@ -1,4 +1,5 @@
 import type { AssetClass, RingName, Severity } from '../../config/policy-schema';
+import type { BreakerState } from './rate-controls';
 
 export type CyclePhase =
   | 'planning'
@@ -44,6 +45,8 @@ export interface RingProgress extends RingCounts {
   soakUntil?: string;
   /** While the ring waits for its maintenance window (state `awaiting-window`): when it opens. */
   windowOpensAt?: string;
+  /** Rate controls of the running attempt, and what they see (see RingRateView). */
+  rate?: RingRateView;
   startedAt?: string;
   endedAt?: string;
 }
@@ -132,11 +135,27 @@ export interface PatchCycleResult {
 export const CYCLE_STATUS_QUERY = 'cycleStatus';
 export const RING_PROGRESS_QUERY = 'ringProgress';
 
+/** What a ring's rate controls see: assets in flight, the breaker, and vendor outages counted. */
+export interface RingRateView {
+  /** Assets whose batch has started and not yet been verified. */
+  inFlight: number;
+  maxConcurrency: number;
+  maxErrors: number;
+  breaker: BreakerState;
+  /** Batch calls that exhausted their retries (an RMM outage); at `maxVendorFailures` the ring halts. */
+  vendorFailures: number;
+  /** Jobs that passed `rollout.jobDeadline` unfinished and were counted as failed. */
+  jobsPastDeadline: number;
+  /** Why the ring stopped submitting, while it waits for its gate decision. */
+  stoppedBecause?: string;
+}
+
 export interface RingRolloutProgress extends RingCounts {
   ring: RingName;
   attempt: number;
-  phase: 'waiting-for-window' | 'paused' | 'snapshotting' | 'deploying' | 'verifying' | 'done';
+  phase: 'waiting-for-window' | 'paused' | 'snapshotting' | 'deploying' | 'verifying' | 'draining' | 'done';
   batchesDone: number;
   batches: number;
   windowOpensAt?: string;
+  rate?: RingRateView;
 }

@@ -1,6 +1,7 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
+import type { DeployBatchResult } from '../../domain/cycle/batch';
 import { ringWorkflowId } from '../../domain/ids';
 import { ringRollout } from '../../workflows/cycle/ring-rollout';
 import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
@@ -56,5 +57,18 @@ describe('ringRollout', () => {
       runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     }
     expect(runs.length).toBe(Math.ceil((production?.batches ?? 0) / 2));
+  });
+
+  it('deployBatch submits nothing once the maintenance window it was given has closed', async () => {
+    const cycleId = 'cycle/clinic/window-closed';
+    const activities = createActivities(harness.deps);
+    await activities.planCycle({ cycleId, clientId: 'clinic', requestedBy: 'probe@msp.test', plannedAt: new Date().toISOString() });
+    const closed = new Date(Date.now() - 1000).toISOString();
+    const ref = { cycleId, clientId: 'clinic', ring: 'canary' as const, batchIndex: 0, attempt: 1, submitBefore: closed };
+    const result = (await new MockActivityEnvironment().run(activities.deployBatch, ref)) as DeployBatchResult;
+    expect(result.submitted).toBe(0);
+    expect(result.alreadySubmitted).toBe(0);
+    expect(result.heldForWindow).toBeGreaterThanOrEqual(result.assets);
+    expect(result.assets).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,8 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import { RINGS, type PatchPolicy, type RingName } from '../../config/policy-schema';
-import type { AssetResult } from '../../domain/cycle/batch';
+import { Context } from '@temporalio/activity';
+import type { AssetResult, BatchRef } from '../../domain/cycle/batch';
 import type { CyclePlan, PlanCycleInput } from '../../domain/cycle/cycle-plan';
 import { exceptionRulesFor } from '../../domain/exception/exception';
 import type { Notice } from '../../domain/notices';
@@ -28,12 +29,21 @@ export interface StubWorld {
   cycleStatuses: { cycleId: string; status: string; reason?: string }[];
   exceptionRows: { id: string; status: string; statusReason: string | null }[];
   batches: { ring: RingName; batchIndex: number; attempt: number; kind: 'deploy' | 'rollback' }[];
+  /** Batches between snapshot and the end of verification right now, and the most there ever were, per ring. */
+  inFlight: Partial<Record<RingName, number>>;
+  peakInFlight: Partial<Record<RingName, number>>;
+  /** While set, snapshot and deploy calls fail like an RMM that is down (a retryable error). */
+  rmmDown?: boolean;
+  /** Every submitting call (snapshot, deploy): when the server scheduled it, and the window end the workflow gave it. */
+  submitCalls: { ring: RingName; batchIndex: number; at: number; submitBefore?: string }[];
+  /** A batch whose first asset's job stays `running` forever (an offline agent). */
+  stuckJob?: { ring: RingName; batchIndex: number };
   /** When set, verifyBatch of this ring and batch waits until `release()` is called. */
   hold?: { ring: RingName; batchIndex: number; released: Promise<void>; release: () => void; reached: boolean };
 }
 
 export function stubWorld(policy: PatchPolicy, rings: StubWorld['rings']): StubWorld {
-  return { policy, rings, notices: [], tickets: [], cycleStatuses: [], exceptionRows: [], batches: [] };
+  return { policy, rings, notices: [], tickets: [], cycleStatuses: [], exceptionRows: [], batches: [], inFlight: {}, peakInFlight: {}, submitCalls: [] };
 }
 
 /** Makes verifyBatch of one batch wait until the test releases it: a ring caught mid-way. */
@@ -76,6 +86,12 @@ function batchSize(ring: StubRing, batchIndex: number): number {
   return Math.max(0, Math.min(per, ring.size - batchIndex * per));
 }
 
+/** Records a submitting call at the server's clock, and fails it while the RMM is down. */
+function submitting(world: StubWorld, ref: BatchRef): void {
+  world.submitCalls.push({ ring: ref.ring, batchIndex: ref.batchIndex, at: Context.current().info.currentAttemptScheduledTimestampMs, submitBefore: ref.submitBefore });
+  if (world.rmmDown) throw new Error('RMM answered 503 Service Unavailable');
+}
+
 function notInCycles(name: string): () => Promise<never> {
   return async () => {
     throw new Error(`${name} is not part of a cycle or an exception`);
@@ -90,12 +106,23 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
   };
   return {
     planCycle: async (input) => plan(world, input),
-    snapshotBatch: async () => ({ required: 0, verified: 0, failedHosts: [] }),
-    deployBatch: async (ref) => {
-      world.batches.push({ ring: ref.ring, batchIndex: ref.batchIndex, attempt: ref.attempt, kind: 'deploy' });
-      return { assets: 1, submitted: 1, alreadySubmitted: 0 };
+    snapshotBatch: async (ref) => {
+      submitting(world, ref);
+      const now = (world.inFlight[ref.ring] ?? 0) + 1;
+      world.inFlight[ref.ring] = now;
+      world.peakInFlight[ref.ring] = Math.max(now, world.peakInFlight[ref.ring] ?? 0);
+      return { required: 0, verified: 0, failedHosts: [] };
     },
-    pollBatchJobs: async () => ({ pending: 0, succeeded: 1, failed: 0 }),
+    deployBatch: async (ref) => {
+      submitting(world, ref);
+      world.batches.push({ ring: ref.ring, batchIndex: ref.batchIndex, attempt: ref.attempt, kind: 'deploy' });
+      const ring = world.rings[ref.ring] as StubRing;
+      return { assets: batchSize(ring, ref.batchIndex), submitted: 1, alreadySubmitted: 0 };
+    },
+    pollBatchJobs: async (ref) => {
+      const stuck = world.stuckJob?.ring === ref.ring && world.stuckJob.batchIndex === ref.batchIndex;
+      return stuck ? { pending: 1, succeeded: 0, failed: 0 } : { pending: 0, succeeded: 1, failed: 0 };
+    },
     verifyBatch: async (input) => {
       const hold = world.hold;
       if (hold && hold.ring === input.ring && hold.batchIndex === input.batchIndex && input.attempt === 1) {
@@ -105,13 +132,15 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
       const ring = world.rings[input.ring] as StubRing;
       // A retry works on the failures only, and they now pass.
       const size = input.attempt === 1 ? batchSize(ring, input.batchIndex) : Math.min(batchSize(ring, input.batchIndex), ring.failingPerBatch ?? 0);
-      const failed = input.attempt === 1 ? Math.min(size, ring.failingPerBatch ?? 0) : 0;
+      const stuck = world.stuckJob?.ring === input.ring && world.stuckJob.batchIndex === input.batchIndex ? 1 : 0;
+      const failed = input.attempt === 1 ? Math.max(stuck, Math.min(size, ring.failingPerBatch ?? 0)) : 0;
       const assets: AssetResult[] = Array.from({ length: size }, (_, i) => ({
         hostname: `${input.ring}-${input.batchIndex}-${i}`,
         outcome: i < failed ? 'failed' : 'verified',
         stage: 'deploy',
         detail: i < failed ? 'install failed' : 'ok',
       }));
+      world.inFlight[input.ring] = (world.inFlight[input.ring] ?? 1) - 1;
       return { assets, deployed: size - failed, verified: size - failed, failed };
     },
     rollbackBatch: async (ref) => {

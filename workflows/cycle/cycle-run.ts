@@ -135,6 +135,7 @@ export class CycleRun {
     if (!progress || !this.attemptBase || report.attempt !== progress.attempt) return;
     if (progress.state !== 'deploying' && progress.state !== 'awaiting-window') return;
     this.applyCounts(progress, report, this.attemptBase);
+    progress.rate = report.rate;
     const waiting = report.phase === 'waiting-for-window';
     progress.state = waiting ? 'awaiting-window' : 'deploying';
     progress.windowOpensAt = waiting ? report.windowOpensAt : undefined;

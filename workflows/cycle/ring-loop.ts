@@ -4,13 +4,14 @@ import type { RingName } from '../../config/policy-schema';
 import { gateDeciders } from '../../domain/cycle/cycle-deciders';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import { evaluateGate } from '../../domain/cycle/gate';
-import { ringWorkflowId } from '../../domain/ids';
+import { ringRateControls } from '../../domain/cycle/rate-controls';
+import { ringResumeWorkflowId, ringWorkflowId } from '../../domain/ids';
 import { gateBreached } from '../../domain/notices';
 import { quickActivity } from '../activity-options';
 import { CycleHalt, type CycleRun } from './cycle-run';
 import type { GateDecisionInput } from './messages';
 import { pauseSignal } from './messages';
-import { ringRollout } from './ring-rollout';
+import { ringRollout, type RingRolloutCarry, type RingRolloutResult } from './ring-rollout';
 
 const activities = proxyActivities<PatchctlActivities>(quickActivity);
 
@@ -19,26 +20,37 @@ const activities = proxyActivities<PatchctlActivities>(quickActivity);
  * override then still soaks) or from the soak (an override passes the ring).
  */
 type RingStep =
-  | { step: 'deploy'; attempt: number }
-  | { step: 'gate' }
+  | { step: 'deploy'; attempt: number; resume?: Resumption }
+  | { step: 'gate'; stopped?: RingRolloutResult['stopped'] }
   | { step: 'soak' }
-  | { step: 'decide'; breach: string; found: 'gate' | 'soak' }
+  | { step: 'decide'; breach: string; found: 'gate' | 'soak'; stopped?: RingRolloutResult['stopped'] }
   | { step: 'passed' };
+
+/** The rest of a stopped attempt, after a person decided to go on. */
+interface Resumption {
+  carried: RingRolloutCarry;
+  breakerOverridden: boolean;
+  errorsBefore: number;
+  count: number;
+}
 
 /** Deploy → gate → soak for one ring, with the decisions a breach asks for. Throws CycleHalt to roll back. */
 export async function rollOutRing(cycle: CycleRun, ring: RingName, plan: CyclePlan): Promise<void> {
   let attempt = 0;
+  let resumptions = 0;
   let at: RingStep = { step: 'deploy', attempt: 1 };
   while (at.step !== 'passed') {
     switch (at.step) {
-      case 'deploy':
+      case 'deploy': {
         attempt = at.attempt;
-        await deployAttempt(cycle, ring, attempt, plan);
-        at = { step: 'gate' };
+        const result = await deployAttempt(cycle, ring, attempt, plan, at.resume);
+        at = { step: 'gate', stopped: result.stopped };
         break;
+      }
       case 'gate': {
-        const breach = gateBreach(cycle, ring);
-        at = breach ? { step: 'decide', breach, found: 'gate' } : { step: 'soak' };
+        // A ring that stopped submitting (breaker, RMM outage) always goes to a person, whatever its failure rate.
+        const breach: string | undefined = at.stopped ? stoppedBreach(ring, at.stopped) : gateBreach(cycle, ring);
+        at = breach ? { step: 'decide', breach, found: 'gate', stopped: at.stopped } : { step: 'soak' };
         break;
       }
       case 'soak': {
@@ -49,7 +61,23 @@ export async function rollOutRing(cycle: CycleRun, ring: RingName, plan: CyclePl
       case 'decide': {
         const decision = await awaitGateDecision(cycle, ring, attempt, at.breach, plan);
         if (decision.decision === 'rollback') throw new CycleHalt(`${at.breach}; ${decision.by} decided to roll back: ${decision.reason}`);
-        if (decision.decision === 'retry-failed') at = { step: 'deploy', attempt: attempt + 1 };
+        const stopped: RingRolloutResult['stopped'] = at.stopped;
+        if (stopped) {
+          // Going on after a stop deploys the rest of the ring: an override without the breaker, a
+          // retry with a fresh error budget (and, after an outage, a fresh count of vendor failures).
+          const progress = cycle.ring(ring);
+          const carry: RingRolloutCarry = stopped.resume;
+          at = {
+            step: 'deploy',
+            attempt,
+            resume: {
+              carried: attempt === 1 ? carry : { ...carry, counts: { planned: 0, deployed: 0, verified: 0, failed: 0 } },
+              breakerOverridden: decision.decision === 'override' && stopped.kind === 'breaker',
+              errorsBefore: attempt === 1 ? progress.failed : 0,
+              count: ++resumptions,
+            },
+          };
+        } else if (decision.decision === 'retry-failed') at = { step: 'deploy', attempt: attempt + 1 };
         else at = at.found === 'gate' ? { step: 'soak' } : { step: 'passed' };
         break;
       }
@@ -57,11 +85,12 @@ export async function rollOutRing(cycle: CycleRun, ring: RingName, plan: CyclePl
   }
 }
 
-/** Runs one attempt as a ringRollout child; an abort cancels it. */
-async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, plan: CyclePlan): Promise<void> {
+/** Runs one attempt (or the rest of a stopped one) as a ringRollout child; an abort cancels it. */
+async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, plan: CyclePlan, resume?: Resumption): Promise<RingRolloutResult> {
   const progress = cycle.ring(ring);
-  const workflowId = ringWorkflowId(cycle.cycleId, ring, attempt);
-  const planned = attempt === 1 ? progress.planned : progress.failed;
+  const workflowId = resume ? ringResumeWorkflowId(cycle.cycleId, ring, attempt, resume.count) : ringWorkflowId(cycle.cycleId, ring, attempt);
+  const planned = resume ? resume.carried.counts.planned : attempt === 1 ? progress.planned : progress.failed;
+  const ringPolicy = plan.ringsPolicy[ring];
   cycle.attemptStarted(ring, attempt, workflowId);
   const scope = new CancellationScope();
   cycle.ringScope = scope;
@@ -81,6 +110,10 @@ async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, p
             maintenanceWindows: plan.maintenanceWindows,
             workloadChecks: plan.workloadChecks,
             jobPollIntervalMs: plan.rollout.jobPollInterval,
+            rateControls: ringRateControls(ringPolicy, progress.planned, plan.rollout.batchSize),
+            outageLimits: { batchLeadTimeMs: plan.rollout.batchLeadTime, maxVendorFailures: plan.rollout.maxVendorFailures },
+            jobDeadlineMs: plan.rollout.jobDeadline,
+            ...(resume ? { carried: resume.carried, breakerOverridden: resume.breakerOverridden, errorsBefore: resume.errorsBefore } : {}),
           },
         ],
       });
@@ -91,6 +124,8 @@ async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, p
       return child.result();
     });
     cycle.attemptEnded(ring, result);
+    progress.rate = result.rate;
+    return result;
   } catch (error) {
     if (cycle.aborted && isCancellation(error)) cycle.haltIfAborted();
     throw new CycleHalt(`${ring} rollout failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -98,6 +133,12 @@ async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, p
     cycle.ringScope = undefined;
     cycle.activeChild = undefined;
   }
+}
+
+/** A ring that stopped submitting goes to its gate decision with the counts so far. */
+function stoppedBreach(ring: RingName, stopped: NonNullable<RingRolloutResult['stopped']>): string {
+  const then = stopped.kind === 'breaker' ? 'override deploys the rest without the breaker, retry-failed with a fresh error budget' : 'override or retry-failed tries the RMM again';
+  return `${ring} stopped submitting: ${stopped.reason} (${then})`;
 }
 
 /** Why the ring fails its gate right after deploying: failure rate above threshold, or an incident meanwhile. */

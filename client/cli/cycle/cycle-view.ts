@@ -44,6 +44,12 @@ export function printCycleStatus(status: ShownStatus): void {
     ['ring', 'state', 'planned', 'deployed', 'verified', 'failed', 'failure rate', 'threshold', 'duration'],
     status.rings.map((r) => [r.ring, r.state, r.planned, r.deployed, r.verified, r.failed, pct(r.failureRate), pct(r.threshold), duration(r)]),
   );
+  for (const r of status.rings) {
+    const rate = r.rate;
+    if (!rate || r.state === 'pending' || r.state === 'skipped') continue;
+    const stopped = rate.stoppedBecause ? `; stopped: ${rate.stoppedBecause}` : '';
+    info(`${r.ring}: ${rate.inFlight} in flight (max ${rate.maxConcurrency}), breaker ${rate.breaker} (max errors ${rate.maxErrors}), vendor failures ${rate.vendorFailures}, jobs past deadline ${rate.jobsPastDeadline}${stopped}`);
+  }
   if (status.pending) {
     const p = status.pending;
     info(`waiting for: ${p.kind === 'promotion' ? `approval to promote to ${p.ring}` : `a decision on the ${p.ring} gate`} (${p.reason ?? ''})`);
