@@ -342,6 +342,8 @@ export const serviceCheckSchema = z.discriminatedUnion('kind', [
       kind: z.literal('file-share'),
       protocol: z.enum(['smb', 'nfs']),
       host: hostName,
+      /** Default 445 (smb) or 2049 (nfs). */
+      port: port.optional(),
       /** The share as mounted on the worker; the check reads this file and expects it non-empty. */
       readFile: z.string().regex(/^\//, 'must be an absolute path on the worker'),
     })

@@ -55,7 +55,7 @@ export function httpsEndpoint(check: HttpsCheck, timeoutMs: number): Promise<str
  * RMM's `file-access` script check.
  */
 export async function fileShareReadable(check: FileShareCheck, timeoutMs: number): Promise<string> {
-  const port = SHARE_PORTS[check.protocol];
+  const port = check.port ?? SHARE_PORTS[check.protocol];
   await tcpReachable(check.host, port, timeoutMs);
   const content = await readFile(check.readFile, { signal: AbortSignal.timeout(timeoutMs) });
   if (content.length === 0) throw new Error(`${check.readFile} is empty`);
