@@ -451,7 +451,7 @@ export const policySchema = z
     policy.clients.forEach((client, i) => {
       const names = new Set<string>();
       client.serviceChecks.forEach((check, j) => {
-        if (names.has(check.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'serviceChecks', j, 'name'], message: `duplicate check name "${check.name}"` });
+        if (names.has(check.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'serviceChecks', j, 'name'], message: "is the name of an earlier check of this client; names must be unique" });
         names.add(check.name);
       });
       if (client.triage.manualAccounts.length > 0 && policy.triage.responders.length === 0) {
