@@ -7,6 +7,7 @@ import { addTicketNote, closeTicket, openTicket } from './shared/psa-tickets';
 import { sendNotice } from './shared/send-notice';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
 import { alertSlaBreaches } from './alerts/sla-alerts';
+import { forceTriagePasswordChange, loadTriageRules, lookupTriageUser, openTriageTicket, recordTriage, revokeTriageSessions } from './triage/triage-activities';
 import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -36,6 +37,12 @@ export function createActivities(deps: ActivityDeps) {
     buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
     mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),
     alertSlaBreaches: bind(deps, alertSlaBreaches),
+    loadTriageRules: bind(deps, loadTriageRules),
+    openTriageTicket: bind(deps, openTriageTicket),
+    lookupTriageUser: bind(deps, lookupTriageUser),
+    forceTriagePasswordChange: bind(deps, forceTriagePasswordChange),
+    revokeTriageSessions: bind(deps, revokeTriageSessions),
+    recordTriage: bind(deps, recordTriage),
   };
 }
 

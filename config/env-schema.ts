@@ -74,6 +74,9 @@ export const envSchema = z.object({
   // Payload encryption keys (`id:base64key,…`, first one encrypts); parsed by workers/codec-keys.ts.
   PATCHCTL_CODEC_KEYS: z.string().optional(),
   PATCHCTL_CODEC_KEYS_FILE: z.string().optional(),
+  /** Shared secret of the credential-alert webhook (HMAC-SHA256); the _FILE form must be mode 0600. */
+  PATCHCTL_TRIAGE_WEBHOOK_SECRET: z.string().optional(),
+  PATCHCTL_TRIAGE_WEBHOOK_SECRET_FILE: z.string().optional(),
   /** Who a command acts as when `--as` is not given (default: login@host). */
   PATCHCTL_USER: z.string().optional(),
   /** Set to anything to print the stack of an unexpected error (exit 1). */

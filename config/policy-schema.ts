@@ -61,6 +61,9 @@ export const POLICY_BOUNDS = {
   exceptionReminderBefore: ['1h', '90d'],
   exceptionDecisionTimeout: ['1h', '90d'],
   exceptionReviewInterval: ['1d', '365d'],
+  triageSla: ['15m', '7d'],
+  triageEscalateAfter: ['1m', '24h'],
+  workloadCheckTimeout: ['1s', '10m'],
   /** Above half, a gate lets most of a ring fail before it stops anything. */
   failureThreshold: [0, 0.5],
   canarySize: [1, 1000],
@@ -199,7 +202,7 @@ export const ADAPTER_KINDS = {
   rmm: ['simulated', 'tactical-rmm', 'ninjaone', 'datto-rmm'],
   psa: ['simulated', 'connectwise', 'halopsa'],
   snapshot: ['simulated', 'proxmox'],
-  identity: ['none', 'microsoft-graph'],
+  identity: ['none', 'simulated', 'microsoft-graph'],
 } as const;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -331,6 +334,72 @@ export const simulationSchema = z
   .strict();
 export type SimulationPolicy = z.infer<typeof simulationSchema>;
 
+/** Where a secret of a check lives: the name of an environment variable, or of a 0600 file. */
+const checkSecretSchema = z
+  .object({ env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name like CHECK_MAIL_PASSWORD').optional(), file: z.string().min(1).optional() })
+  .strict()
+  .refine((s) => Boolean(s.env) !== Boolean(s.file), 'must name exactly one of env or file');
+export type CheckSecret = z.infer<typeof checkSecretSchema>;
+
+const checkBase = {
+  /** Named in evidence and in the failure detail of every asset it fails. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes'),
+  /** The assets whose verification depends on it; by default every asset of the batch. */
+  hosts: z.array(z.string().min(1)).optional(),
+  timeout: within('workloadCheckTimeout').prefault('30s'),
+};
+const hostName = z.string().regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:]+\]$/, 'must be a host name or IP address');
+const port = z.number().int().min(1).max(65_535);
+
+/**
+ * A workload check the worker runs itself against the client's services after an asset is
+ * verified: the e-mail round trip, the EHR's web front, a port, a file share.
+ */
+export const serviceCheckSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      ...checkBase,
+      kind: z.literal('smtp-imap'),
+      smtp: z.object({ host: hostName, port, secure: z.boolean().default(false), user: z.string().optional(), password: checkSecretSchema.optional() }).strict(),
+      imap: z.object({ host: hostName, port, secure: z.boolean().default(true), user: z.string().min(1), password: checkSecretSchema, mailbox: z.string().min(1).default('INBOX') }).strict(),
+      from: identity,
+      to: identity,
+      /** Extra CA (PEM file) trusted for the SMTP and IMAP TLS. */
+      caFile: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...checkBase,
+      kind: z.literal('https'),
+      url: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL'),
+      expectStatus: z.number().int().min(100).max(599).default(200),
+      /** Text the response body must contain (a login form's title, a health word). */
+      expectText: z.string().min(1).optional(),
+      caFile: z.string().min(1).optional(),
+    })
+    .strict(),
+  z.object({ ...checkBase, kind: z.literal('tcp'), host: hostName, port }).strict(),
+  z
+    .object({
+      ...checkBase,
+      kind: z.literal('file-share'),
+      protocol: z.enum(['smb', 'nfs']),
+      host: hostName,
+      /** Default 445 (smb) or 2049 (nfs). */
+      port: port.optional(),
+      /** The share as mounted on the worker; the check reads this file and expects it non-empty. */
+      readFile: z.string().regex(/^\//, 'must be an absolute path on the worker'),
+    })
+    .strict(),
+]);
+export type ServiceCheck = z.infer<typeof serviceCheckSchema>;
+
+/** Break-glass and shared admin accounts: never reset automatically; a person decides. */
+const clientTriageSchema = z
+  .object({ manualAccounts: z.array(identity).default([]) })
+  .strict();
+
 export const clientSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes (2-41 chars)'),
@@ -339,6 +408,8 @@ export const clientSchema = z
     owner: identity,
     maintenanceWindows: z.array(maintenanceWindowSchema).min(1, 'must define at least one maintenance window'),
     workloadChecks: z.array(z.enum(WORKLOAD_CHECKS)).default([]),
+    serviceChecks: z.array(serviceCheckSchema).default([]),
+    triage: clientTriageSchema.prefault({}),
     adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
     /** A regulated account (HIPAA, PCI, …): `report risk` ranks it first (the playbook's 30-day roadmap). */
@@ -381,6 +452,21 @@ export const exceptionPolicySchema = z
   })
   .strict();
 
+/**
+ * Credential-alert triage, a tier of its own with its own SLA (playbook section 7): every alert is
+ * contained and the client owner told within `sla`; a step still unfinished `escalateAfter` after it
+ * began mails `escalation` (and msp.escalation). `responders` decide on accounts a machine must not reset.
+ */
+export const triagePolicySchema = z
+  .object({
+    sla: within('triageSla').prefault('4h'),
+    escalateAfter: within('triageEscalateAfter').prefault('1h'),
+    escalation: z.array(identity).default([]),
+    responders: z.array(identity).default([]),
+  })
+  .strict();
+export type TriagePolicy = z.infer<typeof triagePolicySchema>;
+
 export const policySchema = z
   .object({
     version: z.literal(1),
@@ -405,13 +491,14 @@ export const policySchema = z
     rings: ringsSchema,
     rollout: rolloutSchema.prefault({}),
     exceptions: exceptionPolicySchema.prefault({}),
+    triage: triagePolicySchema.prefault({}),
     clients: z.array(clientSchema).min(1, 'must define at least one client'),
   })
   .strict()
   .superRefine((policy, ctx) => {
     if (policy.signing.requireSignedApprovals) {
       const gateDeciders = RINGS.flatMap((ring) => policy.rings[ring].gate?.deciders ?? []);
-      const deciders = new Set([...policy.rings.pilot.promotion.approvers, ...policy.rings.production.promotion.approvers, ...gateDeciders, ...policy.exceptions.approvers, ...policy.clients.map((c) => c.owner)]);
+      const deciders = new Set([...policy.rings.pilot.promotion.approvers, ...policy.rings.production.promotion.approvers, ...gateDeciders, ...policy.exceptions.approvers, ...policy.triage.responders, ...policy.clients.map((c) => c.owner)]);
       for (const person of deciders) {
         if (!policy.signing.publicKeys[person]) {
           ctx.addIssue({ code: 'custom', path: ['signing', 'publicKeys'], message: `requireSignedApprovals is on but ${person} has no public key` });
@@ -420,6 +507,14 @@ export const policySchema = z
     }
     const seen = new Set<string>();
     policy.clients.forEach((client, i) => {
+      const names = new Set<string>();
+      client.serviceChecks.forEach((check, j) => {
+        if (names.has(check.name)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'serviceChecks', j, 'name'], message: "is the name of an earlier check of this client; names must be unique" });
+        names.add(check.name);
+      });
+      if (client.triage.manualAccounts.length > 0 && policy.triage.responders.length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['triage', 'responders'], message: `must name at least one person when clients[${i}].triage.manualAccounts lists accounts a person must handle` });
+      }
       if (seen.has(client.id)) ctx.addIssue({ code: 'custom', path: ['clients', i, 'id'], message: `duplicate client id "${client.id}"` });
       seen.add(client.id);
       for (const port of ['rmm', 'psa', 'snapshot', 'identity'] as const) {

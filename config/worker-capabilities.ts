@@ -11,7 +11,7 @@ export const IMPLEMENTED_ADAPTER_KINDS = {
   rmm: ['simulated', 'tactical-rmm', 'ninjaone', 'datto-rmm'],
   psa: ['simulated', 'connectwise', 'halopsa'],
   snapshot: ['simulated', 'proxmox'],
-  identity: ['none', 'microsoft-graph'],
+  identity: ['none', 'simulated', 'microsoft-graph'],
 } as const satisfies Record<'rmm' | 'psa' | 'snapshot' | 'identity', readonly string[]>;
 
 /**

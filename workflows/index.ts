@@ -5,3 +5,4 @@ export { ringRollback } from './cycle/ring-rollback';
 export { patchException } from './exception/patch-exception';
 export { monthlyReport } from './reporting/monthly-report';
 export { slaAlerts } from './alerts/sla-alerts';
+export { credentialTriage } from './triage/credential-triage';

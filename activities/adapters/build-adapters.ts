@@ -42,6 +42,7 @@ import { formatProblems, problemsFromZod } from '../../config/problems';
 import { failure } from '../../domain/failure-catalog';
 import type { ClientAdapters, IdentityPort, PsaPort, RmmPort, SnapshotPort } from '../ports';
 import { MicrosoftGraphIdentity } from './identity/microsoft-graph';
+import { SimulatedIdentity } from './identity/simulated';
 import type { Queryable } from '../store/pool';
 import { ConnectWisePsa } from './psa/connectwise';
 import { HaloPsa } from './psa/halopsa';
@@ -273,7 +274,8 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       break;
   }
   const snapshot: SnapshotPort = client.adapters.snapshot === 'proxmox' ? proxmox(env, client) : new SimulatedSnapshots(base);
-  const identity = client.adapters.identity === 'microsoft-graph' ? microsoftGraph(env, client) : undefined;
+  const identity =
+    client.adapters.identity === 'microsoft-graph' ? microsoftGraph(env, client) : client.adapters.identity === 'simulated' ? new SimulatedIdentity(base) : undefined;
   return { rmm, psa, snapshot, ...(identity ? { identity } : {}) };
 }
 

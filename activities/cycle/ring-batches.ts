@@ -13,6 +13,7 @@ import type {
 import { deploymentKey } from '../../domain/ids';
 import type { ActivityDeps } from '../deps';
 import { mapLimit } from '../map-limit';
+import { applyServiceChecks } from '../checks/verify-checks';
 import {
   finishDeploymentJob,
   loadDeploymentJobs,
@@ -163,6 +164,7 @@ export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): 
     return { ...base, outcome: 'verified' as const, stage: 'verify' as const, detail: `rescan confirmed; checks passed: ${input.workloadChecks.join(', ') || 'none configured'}` };
   });
 
+  const checks = await applyServiceChecks(deps, input, results);
   const fresh = results.filter((r) => r.fresh);
   await recordOutcomes(deps.db, input.cycleId, fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })));
   await recordStateChanges(
@@ -181,5 +183,6 @@ export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): 
     deployed,
     verified: results.filter((r) => r.outcome === 'verified').length,
     failed: results.filter((r) => r.outcome === 'failed').length,
+    ...(checks.length > 0 ? { checks } : {}),
   };
 }

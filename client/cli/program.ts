@@ -36,6 +36,11 @@ import { scheduleListCommand } from './schedule/list';
 import { schedulePauseCommand } from './schedule/pause';
 import { scheduleResumeCommand } from './schedule/resume';
 import { scheduleTriggerCommand } from './schedule/trigger';
+import { triageAlertCommand } from './triage/alert';
+import { triageListCommand } from './triage/list';
+import { triageResolveCommand } from './triage/resolve';
+import { triageStatusCommand } from './triage/status';
+import { triageWebhookCommand } from './triage/webhook';
 import { workerCommand } from './worker';
 
 // The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
@@ -81,6 +86,11 @@ const GROUPS: Array<{ name: string; description: string; commands: CommandFactor
     name: 'evidence',
     description: 'export, verify and replay the audit evidence of a cycle; HIPAA-aligned bundles',
     commands: [evidenceExportCommand, evidenceVerifyCommand, evidenceReplayCommand, evidenceHipaaCommand],
+  },
+  {
+    name: 'triage',
+    description: 'credential-alert triage, its own tier and SLA: report an alert, watch it, decide on break-glass accounts, serve the webhook',
+    commands: [triageAlertCommand, triageStatusCommand, triageListCommand, triageResolveCommand, triageWebhookCommand],
   },
   { name: 'keys', description: 'signing keys for evidence bundles', commands: [keysGenerateCommand] },
   { name: 'report', description: 'monthly client reports, the internal scorecard, client risk and the QBR summary', commands: [reportMonthlyCommand, reportScorecardCommand, reportRiskCommand, reportQbrCommand] },

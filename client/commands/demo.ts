@@ -15,6 +15,7 @@ import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
 import { demoMonthlyReport, demoReportLines } from '../demo/report-step';
+import { runTriageStep } from '../demo/triage-step';
 import type { ExceptionRequest } from '../../domain/exception/exception';
 import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
@@ -186,6 +187,7 @@ export function demoCommand(): Command {
           ),
         );
         for (const e of exceptions) log(`demo: exception ${e.clientId}/${e.exceptionId} (${e.kind}) for ${e.hostnames.join(', ')}: ${e.status}, ticket ${e.ticketId ?? '-'}`);
+        await withClient(target, (client) => runTriageStep({ client, taskQueue: DEMO_TASK_QUEUE, databaseUrl: target.databaseUrl, clientId: 'summit-imaging', runId, log }));
         const specs = [
           { clientId: 'riverside-dental', cycleName: `demo-${runId}-promote`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },
           { clientId: 'harbor-pediatrics', cycleName: `demo-${runId}-bad-canary`, requestedBy: ENGINEER, onGateBreach: 'rollback' as const },

@@ -51,6 +51,18 @@ export interface VerifyBatchResult {
   deployed: number;
   verified: number;
   failed: number;
+  /** The client's worker-run workload checks (policy serviceChecks), when any ran for this batch. */
+  checks?: WorkloadCheckRun[];
+}
+
+/** One outcome of a worker-run workload check, kept in the evidence. */
+export interface WorkloadCheckRun {
+  name: string;
+  kind: string;
+  target: string;
+  ok: boolean;
+  detail: string;
+  durationMs: number;
 }
 
 export interface VerifyBatchInput extends BatchRef {

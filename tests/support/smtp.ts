@@ -25,7 +25,7 @@ export interface TestSmtpServer {
  * A real SMTP server on a free local port, plain text (no STARTTLS), recording every message. Login is
  * optional; when a client does log in it must use one of `users` (name -> password).
  */
-export async function startSmtpServer(options: { users?: Record<string, string> } = {}): Promise<TestSmtpServer> {
+export async function startSmtpServer(options: { users?: Record<string, string>; onMessage?: (mail: ReceivedMail) => void } = {}): Promise<TestSmtpServer> {
   const users = options.users ?? {};
   const messages: ReceivedMail[] = [];
   let failures = 0;
@@ -59,7 +59,9 @@ export async function startSmtpServer(options: { users?: Record<string, string> 
           return;
         }
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined;
-        messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8'), user: typeof session.user === 'string' ? session.user : undefined });
+        const mail = { from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8'), user: typeof session.user === 'string' ? session.user : undefined };
+        messages.push(mail);
+        options.onMessage?.(mail);
         callback();
       });
     },

@@ -171,6 +171,12 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
     buildClientMonthlyReport: notInCycles('buildClientMonthlyReport'),
     mailClientMonthlyReport: notInCycles('mailClientMonthlyReport'),
     alertSlaBreaches: notInCycles('alertSlaBreaches'),
+    loadTriageRules: notInCycles('loadTriageRules'),
+    openTriageTicket: notInCycles('openTriageTicket'),
+    lookupTriageUser: notInCycles('lookupTriageUser'),
+    forceTriagePasswordChange: notInCycles('forceTriagePasswordChange'),
+    revokeTriageSessions: notInCycles('revokeTriageSessions'),
+    recordTriage: notInCycles('recordTriage'),
   } as PatchctlActivities;
 }
 

@@ -50,7 +50,7 @@ export interface FakeGraph extends FakeServer {
   riskyPageSize: number;
 }
 
-function selfSignedCertificate(): { key: string; cert: string } {
+export function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'patchctl-fake-authority-'));
   try {
     execFileSync('openssl', [
