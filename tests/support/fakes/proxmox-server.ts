@@ -31,6 +31,8 @@ export interface FakeProxmox extends FakeServer {
   taskPolls: number;
   /** Rollbacks that completed, as `node/vmid/name`. */
   rollbacks: string[];
+  /** Called when a rollback task completes (tests tie the guest's disk to what the RMM sees). */
+  onRollback?: (node: string, vmid: number, name: string) => void;
 }
 
 let upidCounter = 0x1a2b;
@@ -92,6 +94,7 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
         if (!snapshots.some((s) => s.name === name)) return `snapshot '${name}' does not exist`;
         if (failingRollbacks.has(Number(vmid))) return `VM ${vmid} qmp command 'loadvm' failed - got timeout`;
         rollbacks.push(`${node}/${vmid}/${name}`);
+        fake.onRollback?.(node, Number(vmid), name);
         return 'OK';
       });
       return { status: 200, body: { data: upid } };
@@ -100,7 +103,7 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
   };
 
   const server = await startFakeServer(handle);
-  const fake = Object.assign(server, { apiUrl: `${server.url}${PROXMOX_API_PATH}`, guests, failingRollbacks, rollbacks, taskPolls: 0 });
+  const fake: FakeProxmox = Object.assign(server, { apiUrl: `${server.url}${PROXMOX_API_PATH}`, guests, failingRollbacks, rollbacks, taskPolls: 0 });
   // An accessor, not a copied value: tests change it between cases and tasks read it when they start.
   Object.defineProperty(fake, 'taskPolls', {
     get: () => state.taskPolls,

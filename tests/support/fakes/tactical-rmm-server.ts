@@ -34,6 +34,13 @@ export interface FakeTacticalRmm extends FakeServer {
   failingKbs: Set<string>;
   /** What `cmd` returns for a workload-check command (matched by substring), default "OK". */
   commandOutput: Map<string, string>;
+  /** KBs whose `wusa /uninstall` the agent runs without removing them (still installed after the scan). */
+  failingUninstalls: Set<string>;
+  /**
+   * The agent's disk went back to an older state (a hypervisor snapshot restore): these KBs are gone,
+   * but Tactical's update list keeps saying installed until the agent's next scan.
+   */
+  revertAtNextScan(agentId: string, kbs: readonly string[]): void;
 }
 
 export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTacticalRmm> {
@@ -41,6 +48,7 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
   const updates = new Map<string, FakeWinUpdate[]>();
   const failingKbs = new Set<string>();
   const commandOutput = new Map<string, string>();
+  const failingUninstalls = new Set<string>();
   // The agent installs in the background: it finishes after the server has been asked once more.
   const installing = new Map<string, number>();
   const uninstallQueued = new Map<string, Set<string>>();
@@ -95,6 +103,7 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
       if (!found) return { status: 404, body: { detail: 'Not found.' } };
       if (parts[2] === 'scan') {
         for (const kb of uninstallQueued.get(found.agent_id) ?? []) {
+          if (failingUninstalls.has(kb)) continue;
           const update = updates.get(found.agent_id)?.find((u) => u.kb === kb);
           if (update) Object.assign(update, { installed: false, result: 'n/a', action: 'nothing', date_installed: null });
         }
@@ -128,5 +137,10 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
   };
 
   const server = await startFakeServer(handle);
-  return Object.assign(server, { agents, updates, failingKbs, commandOutput });
+  const revertAtNextScan = (agentId: string, kbs: readonly string[]) => {
+    const set = uninstallQueued.get(agentId) ?? new Set<string>();
+    for (const kb of kbs) set.add(kb);
+    uninstallQueued.set(agentId, set);
+  };
+  return Object.assign(server, { agents, updates, failingKbs, commandOutput, failingUninstalls, revertAtNextScan });
 }
