@@ -35,6 +35,8 @@ export interface FakeResponse {
 export interface FakeServer {
   url: string;
   calls: RecordedCall[];
+  /** Requests whose client went away before the (delayed) answer was sent: aborted on our side. */
+  readonly abortedCalls: number;
   /** The next request is answered 429 with this Retry-After (seconds), then things go back to normal. */
   rateLimitNext(retryAfterSeconds: number): void;
   /** The next request matching `path` (any when omitted) gets this answer instead of the vendor's. */
@@ -59,6 +61,7 @@ function send(res: ServerResponse, response: FakeResponse): void {
 
 export async function startFakeServer(handle: (request: FakeRequest) => FakeResponse): Promise<FakeServer> {
   const calls: RecordedCall[] = [];
+  let aborted = 0;
   let rateLimit: number | undefined;
   const overrides: { response: FakeResponse; path?: string | RegExp }[] = [];
   const matches = (path: string, pattern?: string | RegExp) => pattern === undefined || (typeof pattern === 'string' ? path === pattern : pattern.test(path));
@@ -82,7 +85,8 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
       }
       calls.push({ ...request, status: response.status });
       if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
-      if (!res.destroyed) send(res, response);
+      if (res.destroyed || req.socket.destroyed) aborted++;
+      else send(res, response);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -90,6 +94,9 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    get abortedCalls() {
+      return aborted;
+    },
     rateLimitNext(seconds) {
       rateLimit = seconds;
     },
