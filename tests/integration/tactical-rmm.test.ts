@@ -74,6 +74,21 @@ describe('Tactical RMM adapter against a fake Tactical server', () => {
     ]);
   });
 
+  it('plans a large fleet with a bounded number of agents asked at once', async () => {
+    const hosts = Array.from({ length: 24 }, (_, i) => `WS-${String(100 + i)}`);
+    for (const [i, hostname] of hosts.entries()) {
+      const agentId = `AGT-many-${i}`;
+      fake.agents.push({ agent_id: agentId, hostname, client_name: 'Acme Dental', site_name: 'HQ', plat: 'windows', status: 'online', monitoring_type: 'workstation', needs_reboot: false, has_patches_pending: true });
+      fake.updates.set(agentId, [update(500 + i, 'KB5036893', 'Critical')]);
+      // Each agent's list takes a moment, so requests overlap when they are sent together.
+      fake.answerNext({ status: 200, body: fake.updates.get(agentId), delayMs: 50 }, `/winupdate/${agentId}/`);
+    }
+    const missing = await adapter().listMissingPatches(CLIENT, hosts);
+    expect(missing.map((m) => m.hostname)).toEqual(hosts);
+    expect(fake.peakConcurrent).toBeGreaterThan(1);
+    expect(fake.peakConcurrent).toBeLessThanOrEqual(8);
+  });
+
   it('approves and installs a KB, and reports the job from the agent’s update list', async () => {
     const rmm = adapter();
     const { jobId } = await rmm.submitDeployment(deploy('WS-001', 'KB5036893'));

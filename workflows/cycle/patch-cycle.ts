@@ -17,7 +17,7 @@ import { earliestDeadline } from '../../domain/cycle/cycle-planning';
 import type { PatchCycleResult, UnrolledAsset } from '../../domain/cycle/cycle-status';
 import { ringRollbackWorkflowId } from '../../domain/ids';
 import { cycleEnded, deadlineEscalation, promotionReminder, promotionRequest } from '../../domain/notices';
-import { quickActivity } from '../activity-options';
+import { planningActivity, quickActivity } from '../activity-options';
 import { CycleHalt, CycleRun, type PatchCycleInput } from './cycle-run';
 import {
   abortSignal,
@@ -36,7 +36,7 @@ import { rollOutRing } from './ring-loop';
 export type { PatchCycleInput } from './cycle-run';
 
 const activities = proxyActivities<PatchctlActivities>(quickActivity);
-const planning = proxyActivities<PatchctlActivities>({ ...quickActivity, startToCloseTimeout: '10m' });
+const planning = proxyActivities<PatchctlActivities>(planningActivity);
 
 /**
  * One durable rollout of a patch set to one client's fleet: plan, then canary → pilot → production,

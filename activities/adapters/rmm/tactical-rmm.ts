@@ -12,6 +12,10 @@ import type {
 } from '../../ports';
 import { createHttpJson, type HttpJson, VendorHttpError, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
+import { mapLimit } from '../../map-limit';
+
+/** Agents asked at once while planning: one request per agent, and Tactical is one small server. */
+const PLANNING_CONCURRENCY = 8;
 
 // Tactical RMM returns no job id for an install, a scan or an uninstall: they are fire-and-forget
 // calls to the agent. So a "job" here is the pair agent + KB, and its status is read back from the
@@ -181,16 +185,16 @@ export class TacticalRmm implements RmmPort {
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {
     this.checkClient(clientId);
-    const missing: MissingPatch[] = [];
-    for (const hostname of hostnames) {
+    // One agent listing first, so the concurrent lookups below find it cached instead of each listing again.
+    if (hostnames.length > 0) await this.agentFor(hostnames[0]!);
+    const perHost = await mapLimit(hostnames, PLANNING_CONCURRENCY, async (hostname) => {
       const agent = await this.agentFor(hostname);
-      if (agent.plat !== 'windows') continue;
-      for (const update of await this.winUpdates(agent.agent_id)) {
-        if (update.installed || update.action === 'ignore') continue;
-        missing.push({ hostname, patchId: update.kb, title: update.title, product: 'Windows', severity: severityOf(update.severity) });
-      }
-    }
-    return missing;
+      if (agent.plat !== 'windows') return [];
+      return (await this.winUpdates(agent.agent_id))
+        .filter((update) => !update.installed && update.action !== 'ignore')
+        .map((update): MissingPatch => ({ hostname, patchId: update.kb, title: update.title, product: 'Windows', severity: severityOf(update.severity) }));
+    });
+    return perHost.flat();
   }
 
   async submitDeployment(request: DeploymentRequest): Promise<{ jobId: string }> {

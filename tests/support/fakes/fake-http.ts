@@ -35,6 +35,8 @@ export interface FakeResponse {
 export interface FakeServer {
   url: string;
   calls: RecordedCall[];
+  /** Most requests the server was answering at one time (a measure of the client's concurrency). */
+  readonly peakConcurrent: number;
   /** Requests whose client went away before the (delayed) answer was sent: aborted on our side. */
   readonly abortedCalls: number;
   /** The next request is answered 429 with this Retry-After (seconds), then things go back to normal. */
@@ -62,11 +64,16 @@ function send(res: ServerResponse, response: FakeResponse): void {
 export async function startFakeServer(handle: (request: FakeRequest) => FakeResponse): Promise<FakeServer> {
   const calls: RecordedCall[] = [];
   let aborted = 0;
+  let inFlight = 0;
+  let peak = 0;
   let rateLimit: number | undefined;
   const overrides: { response: FakeResponse; path?: string | RegExp }[] = [];
   const matches = (path: string, pattern?: string | RegExp) => pattern === undefined || (typeof pattern === 'string' ? path === pattern : pattern.test(path));
   const server = createServer((req, res) => {
     void (async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      res.on('close', () => inFlight--);
       const url = new URL(req.url ?? '/', 'http://fake');
       const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: await readBody(req) };
       let response: FakeResponse;
@@ -96,6 +103,9 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
     calls,
     get abortedCalls() {
       return aborted;
+    },
+    get peakConcurrent() {
+      return peak;
     },
     rateLimitNext(seconds) {
       rateLimit = seconds;
