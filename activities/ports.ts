@@ -27,6 +27,11 @@ export interface DeploymentRequest {
   ring: RingName;
   hostname: string;
   patchId: string;
+  /**
+   * Every patch the cycle plans for this host. RMMs whose install call installs whatever is approved
+   * on the agent (Tactical) must not go ahead while other approvals would ride along.
+   */
+  plannedPatchIds?: readonly string[];
 }
 
 export type JobState = 'pending' | 'running' | 'succeeded' | 'failed';

@@ -110,7 +110,7 @@ async function submitDeployments(deps: ActivityDeps, ref: BatchRef, signal: Abor
       const key = keyOf(member, patchId);
       if (ledger.has(key)) continue;
       try {
-        const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
+        const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, plannedPatchIds: member.patchIds });
         await recordDeploymentJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
         submitted++;
       } catch (error) {

@@ -201,11 +201,19 @@ export class TacticalRmm implements RmmPort {
     this.checkClient(request.clientId);
     const agent = await this.agentFor(request.hostname);
     const jobId = `${agent.agent_id}:${request.patchId}`;
-    const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, request.patchId));
+    const updates = await this.winUpdates(agent.agent_id);
+    const update = updates.find((u) => sameKb(u.kb, request.patchId));
     if (!update) throw refused(`agent ${request.hostname} does not list ${request.patchId}; scan it before deploying`);
     // Already installed, or already tried and failed: this submit is a retry of one that reached the
     // agent, and running the install again would be a second execution the evidence does not show.
     if (update.installed || update.result === 'failed') return { jobId };
+    // Tactical's install runs every approved update on the agent: with approvals outside the plan it
+    // would install patches no gate, snapshot or rollback covers. That asset fails instead, by name.
+    const planned = request.plannedPatchIds ?? [request.patchId];
+    const riders = updates.filter((u) => u.action === 'approve' && !u.installed && !planned.some((p) => sameKb(p, u.kb)));
+    if (riders.length > 0) {
+      throw refused(`agent ${request.hostname} has approved updates outside the plan (${riders.map((u) => u.kb).join(', ')}); Tactical's install would install them too, so ${request.patchId} is not sent`);
+    }
     if (update.action !== 'approve') {
       await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'approve' }, schema: messageSchema });
     }
@@ -224,6 +232,10 @@ export class TacticalRmm implements RmmPort {
     if (agent.plat !== 'windows') throw refused(`uninstall through Tactical covers Windows agents only; ${request.hostname} is ${agent.plat}`);
     const jobId = `${UNINSTALL_PREFIX}${agent.agent_id}:${request.patchId}`;
     const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, request.patchId));
+    // Our approval goes first: left in place, Tactical's own install schedule would put the KB back.
+    if (update && update.action === 'approve') {
+      await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
+    }
     if (update && !update.installed) return { jobId };
     const kbNumber = request.patchId.replace(/^KB/i, '');
     if (!/^\d+$/.test(kbNumber)) throw refused(`can only uninstall KB updates, got "${request.patchId}"`);

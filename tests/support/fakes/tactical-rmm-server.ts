@@ -1,7 +1,8 @@
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from './fake-http';
 
 // Tactical RMM as its API behaves: X-API-KEY auth, trailing slashes required, fire-and-forget
-// install/scan (no job id), a bare JSON string as the body of a 400.
+// install/scan (no job id), a bare JSON string as the body of a 400. As documented, an install
+// installs every approved update on the agent, and an uninstall leaves the update's approval as it was.
 
 export interface FakeAgent {
   agent_id: string;
@@ -105,7 +106,8 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
         for (const kb of uninstallQueued.get(found.agent_id) ?? []) {
           if (failingUninstalls.has(kb)) continue;
           const update = updates.get(found.agent_id)?.find((u) => u.kb === kb);
-          if (update) Object.assign(update, { installed: false, result: 'n/a', action: 'nothing', date_installed: null });
+          // The KB is gone; its approval stays as it was (Tactical's schedule would install it again).
+          if (update) Object.assign(update, { installed: false, result: 'n/a', date_installed: null });
         }
         uninstallQueued.delete(found.agent_id);
         return { status: 200, body: `A Windows update scan will now run on ${found.hostname}` };
