@@ -176,7 +176,7 @@ function dattoRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
   });
 }
 
-function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
+function connectWise(env: AdapterEnv, client: ClientPolicy, db: Queryable): PsaPort {
   const why = `for client "${client.id}" (adapters.psa: connectwise)`;
   const companyIds = parseJson(
     'CONNECTWISE_COMPANY_IDS',
@@ -196,6 +196,7 @@ function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
     companyRecordId,
     board: env.CONNECTWISE_BOARD?.trim() || undefined,
     closedStatus: env.CONNECTWISE_CLOSED_STATUS?.trim() || undefined,
+    db,
   });
 }
 
@@ -266,7 +267,7 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       psa = new SimulatedPsa(base);
       break;
     case 'connectwise':
-      psa = connectWise(env, client);
+      psa = connectWise(env, client, db);
       break;
     case 'halopsa':
       psa = haloPsa(env, client, db);
