@@ -97,6 +97,8 @@ async function undoBatch(deps: ActivityDeps, ref: RollbackRef, signal: AbortSign
   await mapLimit(batch.members, VENDOR_CONCURRENCY, async ({ member, snapshot: saved }) => {
     try {
       if (saved?.restored) {
+        // A retry after the restore was marked: the approvals may not have been withdrawn yet (idempotent).
+        for (const patchId of member.patchIds) await rmm.withdrawApproval?.(ref.clientId, member.hostname, patchId);
         result.touched++;
         return;
       }
@@ -108,6 +110,8 @@ async function undoBatch(deps: ActivityDeps, ref: RollbackRef, signal: AbortSign
         const restore = await snapshot.restore(ref.clientId, saved.snapshotId);
         if (restore.ok) {
           await markSnapshotRestored(deps.db, ref.cycleId, ref.ring, member.hostname);
+          // The disk forgot the patch; an approval left in the RMM would install it again.
+          for (const patchId of installed) await rmm.withdrawApproval?.(ref.clientId, member.hostname, patchId);
           result.restored++;
           return;
         }

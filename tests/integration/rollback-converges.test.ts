@@ -192,6 +192,8 @@ describe('rollback converges on what the RMM says', () => {
     expect(proof.assets.find((a) => a.hostname === 'dc01')).toMatchObject({ outcome: 'rolled-back' });
     const missing = await adapters().rmm.listMissingPatches(CLIENT, ['dc01']);
     expect(missing.map((m) => m.patchId)).toEqual([KB]);
+    // Nor does Tactical's own schedule put it back: our approval is withdrawn.
+    expect(rmmFake.updates.get('AGT-DC')?.[0]?.action).toBe('nothing');
   });
 
   it('says rollback-failed, naming the patch, when the rescan still shows it installed', async () => {

@@ -233,9 +233,7 @@ export class TacticalRmm implements RmmPort {
     const jobId = `${UNINSTALL_PREFIX}${agent.agent_id}:${request.patchId}`;
     const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, request.patchId));
     // Our approval goes first: left in place, Tactical's own install schedule would put the KB back.
-    if (update && update.action === 'approve') {
-      await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
-    }
+    if (update?.action === 'approve') await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
     if (update && !update.installed) return { jobId };
     const kbNumber = request.patchId.replace(/^KB/i, '');
     if (!/^\d+$/.test(kbNumber)) throw refused(`can only uninstall KB updates, got "${request.patchId}"`);
@@ -247,6 +245,13 @@ export class TacticalRmm implements RmmPort {
     // Tactical only learns the KB is gone from the agent's next scan; ask for it now.
     await this.http('POST', `/winupdate/${encodeURIComponent(agent.agent_id)}/scan/`, { schema: messageSchema });
     return { jobId };
+  }
+
+  async withdrawApproval(clientId: string, hostname: string, patchId: string): Promise<void> {
+    this.checkClient(clientId);
+    const agent = await this.agentFor(hostname);
+    const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, patchId));
+    if (update?.action === 'approve') await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
   }
 
   async jobStatus(clientId: string, jobId: string): Promise<JobStatus> {
