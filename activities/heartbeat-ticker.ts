@@ -9,6 +9,11 @@ export interface TickerOptions {
 
 const DEFAULT_EVERY_MS = 10_000;
 
+/** A quarter of the heartbeat timeout (capped): three beats may be lost before Temporal gives up on us. */
+function tickFor(heartbeatTimeoutMs: number | undefined): number {
+  return heartbeatTimeoutMs ? Math.max(5, Math.min(DEFAULT_EVERY_MS, Math.floor(heartbeatTimeoutMs / 4))) : DEFAULT_EVERY_MS;
+}
+
 function currentActivity(): Context | undefined {
   try {
     return Context.current();
@@ -28,10 +33,15 @@ export async function whileHeartbeating<T>(work: (signal: AbortSignal | undefine
   if (!activity) return work(undefined);
   const beat = () => activity.heartbeat(options.details?.());
   beat();
-  const ticker = setInterval(beat, options.everyMs ?? DEFAULT_EVERY_MS);
+  const ticker = setInterval(beat, options.everyMs ?? tickFor(activity.info.heartbeatTimeoutMs));
   try {
     return await work(activity.cancellationSignal);
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** The running activity's cancellation signal (undefined outside an activity): vendor requests end with it. */
+export function activityCancellation(): AbortSignal | undefined {
+  return currentActivity()?.cancellationSignal;
 }

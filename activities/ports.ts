@@ -27,6 +27,11 @@ export interface DeploymentRequest {
   ring: RingName;
   hostname: string;
   patchId: string;
+  /**
+   * Every patch the cycle plans for this host. RMMs whose install call installs whatever is approved
+   * on the agent (Tactical) must not go ahead while other approvals would ride along.
+   */
+  plannedPatchIds?: readonly string[];
 }
 
 export type JobState = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -57,6 +62,11 @@ export interface RmmPort {
   submitDeployment(request: DeploymentRequest): Promise<{ jobId: string }>;
   jobStatus(clientId: string, jobId: string): Promise<JobStatus>;
   submitUninstall(request: DeploymentRequest): Promise<{ jobId: string }>;
+  /**
+   * For RMMs that install by approval (Tactical): withdraws our approval of a patch a snapshot restore
+   * removed, so the RMM's own schedule does not install it again. Absent where approvals are not ours.
+   */
+  withdrawApproval?(clientId: string, hostname: string, patchId: string): Promise<void>;
   rescan(clientId: string, hostname: string, patchIds: readonly string[]): Promise<RescanResult>;
   runWorkloadCheck(clientId: string, hostname: string, check: WorkloadCheck): Promise<WorkloadCheckResult>;
 }

@@ -11,8 +11,17 @@ const retry = {
 
 export const quickActivity: ActivityOptions = { startToCloseTimeout: '1m', retry };
 
-/** One batch against a vendor: bounded by the batch size, kept alive by heartbeats. */
-export const batchActivity: ActivityOptions = { startToCloseTimeout: '10m', heartbeatTimeout: '2m', retry };
+/**
+ * One batch against a vendor. Activities heartbeat on a ticker (every quarter of the heartbeat
+ * timeout, at most 10 s) during every vendor call, so the heartbeat timeout only has to outlast a
+ * few lost beats and still notices a dead worker within 2 minutes. The attempt's own limit must
+ * outlast the longest single vendor call times the rounds of a batch: a Tactical uninstall command
+ * may take 630 s and a Proxmox task 600 s, ten at a time.
+ */
+export const batchActivity: ActivityOptions = { startToCloseTimeout: '2h', heartbeatTimeout: '2m', retry };
+
+/** Planning asks the RMM about every agent of the client (concurrency-limited, heartbeating). */
+export const planningActivity: ActivityOptions = { startToCloseTimeout: '1h', heartbeatTimeout: '2m', retry };
 
 /**
  * A vendor call that submits work (snapshot, deploy) may not outlive the maintenance window, nor

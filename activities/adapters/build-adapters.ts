@@ -177,7 +177,7 @@ function dattoRmm(env: AdapterEnv, client: ClientPolicy): RmmPort {
   });
 }
 
-function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
+function connectWise(env: AdapterEnv, client: ClientPolicy, db: Queryable): PsaPort {
   const why = `for client "${client.id}" (adapters.psa: connectwise)`;
   const companyIds = parseJson(
     'CONNECTWISE_COMPANY_IDS',
@@ -197,6 +197,7 @@ function connectWise(env: AdapterEnv, client: ClientPolicy): PsaPort {
     companyRecordId,
     board: env.CONNECTWISE_BOARD?.trim() || undefined,
     closedStatus: env.CONNECTWISE_CLOSED_STATUS?.trim() || undefined,
+    db,
   });
 }
 
@@ -267,7 +268,7 @@ function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAd
       psa = new SimulatedPsa(base);
       break;
     case 'connectwise':
-      psa = connectWise(env, client);
+      psa = connectWise(env, client, db);
       break;
     case 'halopsa':
       psa = haloPsa(env, client, db);

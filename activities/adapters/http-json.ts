@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { vendorUrlProblem } from '../../config/policy-schema';
 import { formatProblems, problemsFromZod } from '../../config/problems';
 import { FailureType } from '../../domain/failure-catalog';
+import { activityCancellation } from '../heartbeat-ticker';
 
 // One place that decides what a vendor HTTP failure means for Temporal: rate limits and server
 // trouble are retried (by this helper for short Retry-After waits, then by the activity's retry
@@ -164,14 +165,24 @@ export function createHttpJson(options: HttpJsonOptions): HttpJson {
       // Token and budget failures carry their own meaning (a refused login, a bad auth server): not wrapped.
       const auth = options.auth ? await options.auth.headers() : {};
       await options.beforeRequest?.(method);
+      // An activity Temporal cancelled (or timed out) must not keep its request running beside the retry.
+      const cancelled = activityCancellation();
+      const timeout = AbortSignal.timeout(callTimeoutMs);
+      const signal = cancelled ? AbortSignal.any([timeout, cancelled]) : timeout;
       try {
-        response = await fetch(url, { method, headers: { ...headers, ...auth }, body, redirect: 'manual', signal: AbortSignal.timeout(callTimeoutMs) });
+        response = await fetch(url, { method, headers: { ...headers, ...auth }, body, redirect: 'manual', signal });
       } catch (error) {
         const cause = error instanceof Error ? error : new Error(String(error));
-        const reason = cause.name === 'TimeoutError' ? `no answer within ${callTimeoutMs} ms` : cause.message;
+        const reason = cancelled?.aborted ? 'aborted: the activity was cancelled' : cause.name === 'TimeoutError' ? `no answer within ${callTimeoutMs} ms` : cause.message;
         throw new VendorHttpError(vendor, undefined, `${what} failed: ${reason}`, true, undefined, cause);
       }
-      const text = await response.text();
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        const cause = error instanceof Error ? error : new Error(String(error));
+        throw new VendorHttpError(vendor, response.status, `${what} failed while reading the answer: ${cancelled?.aborted ? 'aborted: the activity was cancelled' : cause.message}`, true, undefined, cause);
+      }
 
       if (isRedirect(response.status)) {
         const location = response.headers.get('location') ?? '(no Location header)';

@@ -7,6 +7,7 @@ import { failure, FailureType } from '../../domain/failure-catalog';
 import { assignRings, batchCount, batchRings } from '../../domain/cycle/ring-assignment';
 import { highestSeverity, slaTerms } from '../../domain/cycle/sla';
 import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from '../heartbeat-ticker';
 import type { MissingPatch } from '../ports';
 import {
   firstDetected,
@@ -31,7 +32,8 @@ export function clientPolicy(policy: PatchPolicy, clientId: string): ClientPolic
  * its SLA deadline. Members are stored; the workflow only gets the sizes.
  */
 export async function planCycle(deps: ActivityDeps, input: PlanCycleInput): Promise<CyclePlan> {
-  const draft = await draftPlan(deps, input);
+  // Asking the RMM about a few thousand agents takes a while: heartbeats keep the attempt alive.
+  const draft = await whileHeartbeating(() => draftPlan(deps, input));
   // Reads and vendor calls happen before the transaction: the embedded PostgreSQL runs only the
   // transaction's connection while one is open, so a vendor adapter querying it would wait forever.
   await savePlannedCycle(deps.db, {

@@ -1,4 +1,3 @@
-import { heartbeat } from '@temporalio/activity';
 import type { RingName } from '../../config/policy-schema';
 import type {
   AssetResult,
@@ -12,22 +11,23 @@ import type {
 } from '../../domain/cycle/batch';
 import { deploymentKey } from '../../domain/ids';
 import type { ActivityDeps } from '../deps';
+import { whileHeartbeating } from '../heartbeat-ticker';
 import { mapLimit } from '../map-limit';
 import { applyServiceChecks } from '../checks/verify-checks';
 import {
-  finishDeploymentJob,
+  finishJobWithStateChange,
   loadDeploymentJobs,
   loadRingBatch,
   loadSnapshots,
   recordDeploymentJob,
   recordOutcomes,
+  recordOutcomesWithStateChanges,
   recordSnapshot,
-  recordStateChanges,
   reopenFailedMembers,
   type BatchMember,
   type JobKind,
-  type StateChange,
 } from '../store/ring-batch-store';
+import { errorDetail, isAssetRefusal } from './asset-errors';
 
 /** Vendor calls in flight per batch activity: RMMs rate-limit, and a batch must not stampede them. */
 export const VENDOR_CONCURRENCY = 10;
@@ -51,7 +51,11 @@ async function reopenFailed(deps: ActivityDeps, ref: BatchRef): Promise<void> {
 }
 
 /** Playbook: a tested snapshot before patching critical systems. No verified snapshot, no patch. */
-export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<SnapshotBatchResult> {
+export function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<SnapshotBatchResult> {
+  return whileHeartbeating((signal) => takeSnapshots(deps, ref, signal));
+}
+
+async function takeSnapshots(deps: ActivityDeps, ref: BatchRef, signal: AbortSignal | undefined): Promise<SnapshotBatchResult> {
   await reopenFailed(deps, ref);
   const members = (await attemptMembers(deps, ref)).filter((m) => m.snapshotRequired && m.outcome === 'pending');
   const existing = await loadSnapshots(deps.db, ref.cycleId, ref.ring, members.map((m) => m.hostname));
@@ -64,13 +68,19 @@ export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<
       return;
     }
     const key = `${ref.cycleId}|${ref.ring}|${member.hostname}|snapshot`;
-    const { snapshotId } = await snapshot.take({ key, clientId: ref.clientId, hostname: member.hostname, label: `patchctl ${ref.cycleId} ${ref.ring}` });
+    let snapshotId: string;
+    try {
+      ({ snapshotId } = await snapshot.take({ key, clientId: ref.clientId, hostname: member.hostname, label: `patchctl ${ref.cycleId} ${ref.ring}` }));
+    } catch (error) {
+      if (!isAssetRefusal(error)) throw error;
+      failed.push({ member, detail: `no snapshot: ${errorDetail(error)}` });
+      return;
+    }
     const check = await snapshot.verify(ref.clientId, snapshotId);
     await recordSnapshot(deps.db, { key, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, snapshotId, verified: check.ok, detail: check.detail });
     if (check.ok) verified++;
     else failed.push({ member, detail: `snapshot not verified: ${check.detail}` });
-    heartbeat();
-  });
+  }, { signal });
   await recordOutcomes(
     deps.db,
     ref.cycleId,
@@ -79,35 +89,65 @@ export async function snapshotBatch(deps: ActivityDeps, ref: BatchRef): Promise<
   return { required: members.length, verified, failedHosts: failed.map((f) => f.member.hostname).sort() };
 }
 
-/** Submits one job per (asset, patch); the ledger makes a retried activity submit nothing twice. */
-export async function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<DeployBatchResult> {
-  const members = (await attemptMembers(deps, ref)).filter((m) => m.outcome === 'pending');
-  const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, 'deploy') })));
-  const ledger = await loadDeploymentJobs(deps.db, pairs.map((p) => p.key));
-  const { rmm } = deps.adaptersFor(ref.clientId);
-  let submitted = 0;
-  let heldForWindow = 0;
-  const closesAt = ref.submitBefore ? Date.parse(ref.submitBefore) : Number.POSITIVE_INFINITY;
-  await mapLimit(pairs.filter((p) => !ledger.has(p.key)), VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
-    // An attempt still running after its schedule-to-close (the window's end) must not submit.
-    if (Date.now() >= closesAt) return void heldForWindow++;
-    const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId });
-    await recordDeploymentJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
-    submitted++;
-    heartbeat();
-  });
-  return { assets: members.length, submitted, alreadySubmitted: pairs.length - submitted - heldForWindow, heldForWindow };
+/**
+ * Submits one job per (asset, patch); the ledger makes a retried activity submit nothing twice. A
+ * vendor's final refusal about one asset (no agent, an unknown KB) fails that asset for the gate.
+ */
+export function deployBatch(deps: ActivityDeps, ref: BatchRef): Promise<DeployBatchResult> {
+  return whileHeartbeating((signal) => submitDeployments(deps, ref, signal));
 }
 
-/** Asks the RMM about every unfinished job of the batch; deployment state is recorded as jobs finish. */
-export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: JobKind }): Promise<JobPollResult> {
+async function submitDeployments(deps: ActivityDeps, ref: BatchRef, signal: AbortSignal | undefined): Promise<DeployBatchResult> {
+  const members = (await attemptMembers(deps, ref)).filter((m) => m.outcome === 'pending');
+  const keyOf = (m: BatchMember, patchId: string) => jobKey(ref, m.hostname, patchId, 'deploy');
+  const ledger = await loadDeploymentJobs(deps.db, members.flatMap((m) => m.patchIds.map((p) => keyOf(m, p))));
+  const { rmm } = deps.adaptersFor(ref.clientId);
+  let submitted = 0;
+  let pairs = 0;
+  let heldForWindow = 0;
+  const closesAt = ref.submitBefore ? Date.parse(ref.submitBefore) : Number.POSITIVE_INFINITY;
+  const refused: { member: BatchMember; detail: string }[] = [];
+  await mapLimit(members, VENDOR_CONCURRENCY, async (member) => {
+    for (const patchId of member.patchIds) {
+      pairs++;
+      const key = keyOf(member, patchId);
+      if (ledger.has(key)) continue;
+      // An attempt still running after its schedule-to-close (the window's end) must not submit.
+      if (Date.now() >= closesAt) {
+        heldForWindow++;
+        continue;
+      }
+      try {
+        const { jobId } = await rmm.submitDeployment({ key, clientId: ref.clientId, cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, plannedPatchIds: member.patchIds });
+        await recordDeploymentJob(deps.db, { key, kind: 'deploy', cycleId: ref.cycleId, ring: ref.ring, hostname: member.hostname, patchId, vendorJobId: jobId });
+        submitted++;
+      } catch (error) {
+        if (!isAssetRefusal(error)) throw error;
+        // Its other patches are not submitted: the asset has failed, and rollback undoes what ran.
+        refused.push({ member, detail: `${patchId}: ${errorDetail(error)}` });
+        return;
+      }
+    }
+  }, { signal });
+  await recordOutcomes(deps.db, ref.cycleId, refused.map(({ member, detail }) => ({ assetId: member.assetId, outcome: 'failed' as const, stage: 'deploy' as const, detail })));
+  return { assets: members.length, submitted, alreadySubmitted: pairs - submitted - heldForWindow - refused.length, heldForWindow };
+}
+
+/**
+ * Asks the RMM about every unfinished job of the batch. A job's end and its asset's state event are
+ * written in one transaction, so neither exists without the other whatever crashes in between.
+ */
+export function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: JobKind }): Promise<JobPollResult> {
+  return whileHeartbeating((signal) => pollJobs(deps, ref, signal));
+}
+
+async function pollJobs(deps: ActivityDeps, ref: BatchRef & { kind: JobKind }, signal: AbortSignal | undefined): Promise<JobPollResult> {
   const all = await loadRingBatch(deps.db, ref.cycleId, ref.ring, ref.batchIndex);
   const members = ref.kind === 'deploy' ? all.filter((m) => m.attempt === ref.attempt && m.outcome === 'pending') : all;
   const pairs = members.flatMap((m) => m.patchIds.map((patchId) => ({ member: m, patchId, key: jobKey(ref, m.hostname, patchId, ref.kind) })));
   const ledger = await loadDeploymentJobs(deps.db, pairs.map((p) => p.key));
   const { rmm } = deps.adaptersFor(ref.clientId);
   const result: JobPollResult = { pending: 0, succeeded: 0, failed: 0 };
-  const changes: StateChange[] = [];
   await mapLimit(pairs, VENDOR_CONCURRENCY, async ({ member, patchId, key }) => {
     const job = ledger.get(key);
     if (!job) return;
@@ -117,14 +157,11 @@ export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 
     }
     const status = await rmm.jobStatus(ref.clientId, job.vendorJobId);
     if (status.state === 'succeeded' || status.state === 'failed') {
-      await finishDeploymentJob(deps.db, key, status.state, status.detail);
+      const change = { assetId: member.assetId, patchId, to: status.state === 'succeeded' ? ('deployed' as const) : ('failed' as const), detail: status.detail };
+      await finishJobWithStateChange(deps.db, { key, state: status.state, detail: status.detail }, ref.kind === 'deploy' ? { cycleId: ref.cycleId, ring: ref.ring, change } : undefined);
       result[status.state]++;
-      if (ref.kind === 'deploy') {
-        changes.push({ assetId: member.assetId, patchId, to: status.state === 'succeeded' ? 'deployed' : 'failed', detail: status.detail });
-      }
     } else result.pending++;
-  });
-  await recordStateChanges(deps.db, ref.cycleId, ref.ring, changes);
+  }, { signal });
   return result;
 }
 
@@ -132,7 +169,11 @@ export async function pollBatchJobs(deps: ActivityDeps, ref: BatchRef & { kind: 
  * Verification is not deployment: a fresh scan must show every patch installed and the client's
  * workload checks must pass. Returns each asset's outcome for the evidence chain.
  */
-export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): Promise<VerifyBatchResult> {
+export function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): Promise<VerifyBatchResult> {
+  return whileHeartbeating((signal) => verifyMembers(deps, input, signal));
+}
+
+async function verifyMembers(deps: ActivityDeps, input: VerifyBatchInput, signal: AbortSignal | undefined): Promise<VerifyBatchResult> {
   const members = await attemptMembers(deps, input);
   const ledger = await loadDeploymentJobs(
     deps.db,
@@ -151,26 +192,30 @@ export async function verifyBatch(deps: ActivityDeps, input: VerifyBatchInput): 
     if (failedJob !== undefined || jobs.some((j) => !j)) {
       return { ...base, outcome: 'failed' as const, stage: 'deploy' as const, detail: failedJob?.detail ?? 'no deployment job recorded' };
     }
-    const scan = await rmm.rescan(input.clientId, m.hostname, m.patchIds);
-    const notInstalled = m.patchIds.filter((p) => !scan.installed[p]);
-    if (notInstalled.length > 0) {
-      return { ...base, outcome: 'failed' as const, stage: 'verify' as const, detail: `rescan shows not installed: ${notInstalled.join(', ')}` };
+    try {
+      const scan = await rmm.rescan(input.clientId, m.hostname, m.patchIds);
+      const notInstalled = m.patchIds.filter((p) => !scan.installed[p]);
+      if (notInstalled.length > 0) {
+        return { ...base, outcome: 'failed' as const, stage: 'verify' as const, detail: `rescan shows not installed: ${notInstalled.join(', ')}` };
+      }
+      for (const check of input.workloadChecks) {
+        const outcome = await rmm.runWorkloadCheck(input.clientId, m.hostname, check);
+        if (!outcome.ok) return { ...base, outcome: 'failed' as const, stage: 'workload-check' as const, detail: `${check}: ${outcome.detail}` };
+      }
+    } catch (error) {
+      if (!isAssetRefusal(error)) throw error;
+      return { ...base, outcome: 'failed' as const, stage: 'verify' as const, detail: errorDetail(error) };
     }
-    for (const check of input.workloadChecks) {
-      const outcome = await rmm.runWorkloadCheck(input.clientId, m.hostname, check);
-      if (!outcome.ok) return { ...base, outcome: 'failed' as const, stage: 'workload-check' as const, detail: `${check}: ${outcome.detail}` };
-    }
-    heartbeat();
     return { ...base, outcome: 'verified' as const, stage: 'verify' as const, detail: `rescan confirmed; checks passed: ${input.workloadChecks.join(', ') || 'none configured'}` };
-  });
+  }, { signal });
 
   const checks = await applyServiceChecks(deps, input, results);
   const fresh = results.filter((r) => r.fresh);
-  await recordOutcomes(deps.db, input.cycleId, fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })));
-  await recordStateChanges(
+  await recordOutcomesWithStateChanges(
     deps.db,
     input.cycleId,
     input.ring,
+    fresh.map((r) => ({ assetId: r.assetId, outcome: r.outcome, stage: r.stage, detail: r.detail })),
     fresh
       .filter((r) => r.stage === 'verify' || r.stage === 'workload-check')
       .flatMap((r) => r.patchIds.map((patchId) => ({ assetId: r.assetId, patchId, to: r.outcome, detail: r.detail }))),

@@ -189,7 +189,7 @@ export async function deploymentCounts(db: Queryable, clientId: string, start: D
 export async function rolledBackCycles(db: Queryable, clientId: string, start: Date, end: Date): Promise<RolledBackCycle[]> {
   const { rows } = await db.query<{ id: string; status: string; status_reason: string | null; ended_at: Date | null }>(
     `SELECT id, status, status_reason, ended_at FROM cycles
-      WHERE client_id = $1 AND status = 'rolled-back' AND coalesce(ended_at, planned_at) >= $2 AND coalesce(ended_at, planned_at) < $3
+      WHERE client_id = $1 AND status IN ('rolled-back', 'rollback-incomplete') AND coalesce(ended_at, planned_at) >= $2 AND coalesce(ended_at, planned_at) < $3
       ORDER BY coalesce(ended_at, planned_at), id`,
     [clientId, start, end],
   );

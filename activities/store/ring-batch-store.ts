@@ -1,7 +1,8 @@
 import type { RingName } from '../../config/policy-schema';
 import type { PatchState } from '../../domain/asset';
 import type { AssetOutcome, OutcomeStage } from '../../domain/cycle/batch';
-import type { Queryable } from './pool';
+import type pg from 'pg';
+import { withTransaction, type Queryable } from './pool';
 
 // What a ring's batches read and write: the plan's members, the idempotent job ledger, snapshots,
 // per-asset outcomes and the patch-state trail. Batches of one cycle touch disjoint assets; the
@@ -129,8 +130,40 @@ export async function recordDeploymentJob(
   );
 }
 
-export async function finishDeploymentJob(db: Queryable, key: string, state: Exclude<JobState, 'submitted'>, detail: string): Promise<void> {
-  await db.query(`UPDATE deployment_jobs SET state = $2, detail = $3, finished_at = now() WHERE key = $1`, [key, state, detail]);
+/** Ends a submitted job; true when this call ended it (false: it had already ended). */
+export async function finishDeploymentJob(db: Queryable, key: string, state: Exclude<JobState, 'submitted'>, detail: string): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE deployment_jobs SET state = $2, detail = $3, finished_at = now() WHERE key = $1 AND state = 'submitted'`, [key, state, detail]);
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * A job's end and the asset's state event in one transaction: a crash between the two would leave
+ * the job terminal and the event lost for good, because a retry sees the job ended and records nothing.
+ */
+export async function finishJobWithStateChange(
+  pool: pg.Pool,
+  job: { key: string; state: Exclude<JobState, 'submitted'>; detail: string },
+  event?: { cycleId: string; ring: RingName; change: StateChange },
+): Promise<void> {
+  await withTransaction(pool, async (tx) => {
+    const ended = await finishDeploymentJob(tx, job.key, job.state, job.detail);
+    if (ended && event) await recordStateChanges(tx, event.cycleId, event.ring, [event.change]);
+  });
+}
+
+/** Members' outcomes and their patches' state events in one transaction (same reason as above). */
+export async function recordOutcomesWithStateChanges(
+  pool: pg.Pool,
+  cycleId: string,
+  ring: RingName,
+  outcomes: readonly MemberOutcomeChange[],
+  changes: readonly StateChange[],
+): Promise<void> {
+  if (outcomes.length === 0 && changes.length === 0) return;
+  await withTransaction(pool, async (tx) => {
+    await recordOutcomes(tx, cycleId, outcomes);
+    await recordStateChanges(tx, cycleId, ring, changes);
+  });
 }
 
 export interface StateChange {

@@ -165,3 +165,19 @@ export async function loadSimJob(db: Queryable, jobId: string, clientId: string)
   );
   return rows[0];
 }
+
+/**
+ * A snapshot restore puts the disk back: what deploy jobs installed on the host since the snapshot
+ * was taken is gone, which the simulated RMM sees as a finished uninstall of each (once per restore).
+ */
+export async function revertSimDeploysSince(db: Queryable, snapshot: { id: string; clientId: string; hostname: string; createdAt: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO sim_rmm_jobs (job_id, key, kind, client_id, hostname, patch_id, outcome, ready_at)
+     SELECT 'sim-restore-' || $1 || '-' || patch_id, 'restore:' || $1 || ':' || patch_id, 'uninstall', $2, $3, patch_id, 'succeeded', now()
+       FROM sim_rmm_jobs
+      WHERE client_id = $2 AND hostname = $3 AND kind = 'deploy' AND outcome = 'succeeded' AND created_at >= $4
+      GROUP BY patch_id
+     ON CONFLICT DO NOTHING`,
+    [snapshot.id, snapshot.clientId, snapshot.hostname, snapshot.createdAt],
+  );
+}

@@ -53,3 +53,34 @@ export async function findTicketEntry(db: Queryable, key: string): Promise<Ticke
   const { rows } = await db.query<Row>(`SELECT ticket_key, vendor, client_id, marker, ticket_id, attempts FROM psa_ticket_ledger WHERE ticket_key = $1`, [key]);
   return rows[0] ? toEntry(rows[0]) : undefined;
 }
+
+export interface TicketLease {
+  /** Set when an earlier attempt recorded the ticket: nothing to create. */
+  ticketId: string | null;
+  /** This attempt holds the lease and may look the key up and create the ticket. */
+  held: boolean;
+  /** When another attempt's lease ends (when not held). */
+  leaseUntil: Date | null;
+}
+
+/**
+ * Takes the create lease of a key unless another attempt holds one that has not ended. One statement,
+ * so two attempts can never both hold it.
+ */
+export async function leaseTicketCreate(
+  db: Queryable,
+  entry: { key: string; vendor: string; clientId: string; marker: string; token: string; leaseMs: number },
+): Promise<TicketLease> {
+  const { rows } = await db.query<{ ticket_id: string | null; lease_token: string | null; lease_until: Date | null }>(
+    `INSERT INTO psa_ticket_ledger AS l (ticket_key, vendor, client_id, marker, lease_token, lease_until)
+     VALUES ($1, $2, $3, $4, $5, now() + $6 * interval '1 millisecond')
+     ON CONFLICT (ticket_key) DO UPDATE
+       SET attempts = l.attempts + 1,
+           lease_token = CASE WHEN l.ticket_id IS NULL AND (l.lease_until IS NULL OR l.lease_until <= now()) THEN EXCLUDED.lease_token ELSE l.lease_token END,
+           lease_until = CASE WHEN l.ticket_id IS NULL AND (l.lease_until IS NULL OR l.lease_until <= now()) THEN EXCLUDED.lease_until ELSE l.lease_until END
+     RETURNING ticket_id, lease_token, lease_until`,
+    [entry.key, entry.vendor, entry.clientId, entry.marker, entry.token, entry.leaseMs],
+  );
+  const row = rows[0]!;
+  return { ticketId: row.ticket_id, held: row.ticket_id === null && row.lease_token === entry.token, leaseUntil: row.lease_until };
+}

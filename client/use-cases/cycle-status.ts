@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CycleStatus, PatchCycleResult, RingProgress, RingRolloutProgress } from '../../domain/cycle/cycle-status';
+import { isCycleEnded, type CycleStatus, type PatchCycleResult, type RingProgress, type RingRolloutProgress } from '../../domain/cycle/cycle-status';
 import { evaluateGate } from '../../domain/cycle/gate';
 import { cycleStatusQuery, ringProgressQuery } from '../../workflows/cycle/messages';
 
@@ -33,7 +33,12 @@ async function closedStatus(handle: WorkflowHandle): Promise<ShownStatus | undef
     excludedCount: result.excluded?.length ?? 0,
     patches: 0,
     decisions: result.decisions,
-    outcome: { status: result.status, reason: result.reason, endedAt: description.closeTime?.toISOString() ?? '' },
+    outcome: {
+      status: result.status,
+      reason: result.reason,
+      endedAt: description.closeTime?.toISOString() ?? '',
+      ...(result.notRolledBack ? { notRolledBack: result.notRolledBack } : {}),
+    },
   };
 }
 
@@ -62,5 +67,5 @@ export async function liveStatus(handle: WorkflowHandle): Promise<ShownStatus> {
 }
 
 export function cycleEnded(s: Pick<CycleStatus, 'phase'>): boolean {
-  return s.phase === 'completed' || s.phase === 'rolled-back';
+  return isCycleEnded(s.phase);
 }

@@ -73,6 +73,8 @@ export interface RollbackBatchResult {
   touched: number;
   restored: number;
   uninstallsSubmitted: number;
+  /** Installs still running on the agents: nothing was undone yet, ask again after a poll interval (absent in older histories). */
+  inFlight?: number;
   failures: { hostname: string; detail: string }[];
 }
 

@@ -10,7 +10,8 @@ export type CyclePhase =
   | 'soaking'
   | 'rolling-back'
   | 'completed'
-  | 'rolled-back';
+  | 'rolled-back'
+  | 'rollback-incomplete';
 
 export type RingState =
   | 'pending'
@@ -90,10 +91,21 @@ export interface ExcludedAsset {
   exceptionId?: string;
 }
 
-export type CycleOutcome = 'completed' | 'rolled-back';
+/**
+ * `rolled-back` only when a rescan proved every touched asset clean; `rollback-incomplete` when some
+ * still show a patch (or could not be checked): they are listed, ticketed and mailed.
+ */
+export type CycleOutcome = 'completed' | 'rolled-back' | 'rollback-incomplete';
 
 /** The phases a cycle ends in: nothing changes after them. */
-const ENDED_CYCLE_PHASES: readonly CyclePhase[] = ['completed', 'rolled-back'];
+const ENDED_CYCLE_PHASES: readonly CyclePhase[] = ['completed', 'rolled-back', 'rollback-incomplete'];
+
+/** An asset a rollback could not prove clean, and why. */
+export interface UnrolledAsset {
+  ring: RingName;
+  hostname: string;
+  detail: string;
+}
 
 export function isCycleEnded(phase: CyclePhase): boolean {
   return ENDED_CYCLE_PHASES.includes(phase);
@@ -113,7 +125,7 @@ export interface CycleStatus {
   excludedCount: number;
   patches: number;
   decisions: DecisionRecord[];
-  outcome?: { status: CycleOutcome; reason: string; endedAt: string };
+  outcome?: { status: CycleOutcome; reason: string; endedAt: string; notRolledBack?: UnrolledAsset[] };
 }
 
 /** What `patchCycle` returns; `cycle status` answers a closed cycle from it. */
@@ -125,6 +137,8 @@ export interface PatchCycleResult {
   /** Assets the plan left out (exception or isolated lane), first EXCLUDED_LIST_LIMIT of them. */
   excluded: ExcludedAsset[];
   decisions: DecisionRecord[];
+  /** With `rollback-incomplete`: the assets still patched (a sample of each ring's, at most 50 per ring). */
+  notRolledBack?: UnrolledAsset[];
 }
 
 /**

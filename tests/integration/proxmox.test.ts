@@ -42,6 +42,7 @@ beforeEach(() => {
   fake.failingRollbacks.clear();
   fake.rollbacks.length = 0;
   fake.taskPolls = 2;
+  fake.power.clear();
   waits.length = 0;
 });
 
@@ -83,6 +84,18 @@ describe('Proxmox snapshot adapter against a fake Proxmox VE', () => {
     const failed = await adapter().restore('acme-dental', ehr.snapshotId);
     expect(failed.ok).toBe(false);
     expect(failed.detail).toContain("qmp command 'loadvm' failed");
+  });
+
+  it('starts the guest after a rollback to a disk-only snapshot, waiting for both tasks to finish OK', async () => {
+    const dc = await adapter().take(request('dc01'));
+    fake.taskPolls = 2;
+    const restored = await adapter().restore('acme-dental', dc.snapshotId);
+    expect(restored).toMatchObject({ ok: true, detail: expect.stringContaining('started') });
+    expect(fake.power.get('pve1/101')).toBe('running');
+    const started = fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/status/start'));
+    expect(started).toHaveLength(1);
+    // Each task's UPID was polled until it stopped.
+    expect(fake.calls.filter((c) => c.path.includes('/tasks/') && c.path.includes('qmstart')).length).toBeGreaterThanOrEqual(3);
   });
 
   it('fails a snapshot task that does not stop OK, as a retryable error', async () => {

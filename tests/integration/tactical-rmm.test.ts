@@ -74,6 +74,45 @@ describe('Tactical RMM adapter against a fake Tactical server', () => {
     ]);
   });
 
+  it('plans a large fleet with a bounded number of agents asked at once', async () => {
+    const hosts = Array.from({ length: 24 }, (_, i) => `WS-${String(100 + i)}`);
+    for (const [i, hostname] of hosts.entries()) {
+      const agentId = `AGT-many-${i}`;
+      fake.agents.push({ agent_id: agentId, hostname, client_name: 'Acme Dental', site_name: 'HQ', plat: 'windows', status: 'online', monitoring_type: 'workstation', needs_reboot: false, has_patches_pending: true });
+      fake.updates.set(agentId, [update(500 + i, 'KB5036893', 'Critical')]);
+      // Each agent's list takes a moment, so requests overlap when they are sent together.
+      fake.answerNext({ status: 200, body: fake.updates.get(agentId), delayMs: 50 }, `/winupdate/${agentId}/`);
+    }
+    const missing = await adapter().listMissingPatches(CLIENT, hosts);
+    expect(missing.map((m) => m.hostname)).toEqual(hosts);
+    expect(fake.peakConcurrent).toBeGreaterThan(1);
+    expect(fake.peakConcurrent).toBeLessThanOrEqual(8);
+  });
+
+  it('installs only planned KBs: an approval outside the plan would ride along, so that asset is refused by name', async () => {
+    fake.updates.get('AGT-ws1')!.find((u) => u.kb === 'KB5036620')!.action = 'approve';
+    await expect(adapter().submitDeployment(deploy('WS-001', 'KB5036893'))).rejects.toMatchObject({
+      nonRetryable: true,
+      message: expect.stringContaining('approved updates outside the plan (KB5036620)'),
+    });
+    expect(fake.calls.some((c) => c.path.endsWith('/install/'))).toBe(false);
+    // Both planned for this host: one install installs both, as Tactical does.
+    const rmm = adapter();
+    await rmm.submitDeployment({ ...deploy('WS-001', 'KB5036893'), plannedPatchIds: ['KB5036893', 'KB5036620'] });
+    await rmm.jobStatus(CLIENT, 'AGT-ws1:KB5036893');
+    await rmm.jobStatus(CLIENT, 'AGT-ws1:KB5036893');
+    expect(fake.updates.get('AGT-ws1')!.filter((u) => u.installed).map((u) => u.kb).sort()).toEqual(['KB5036620', 'KB5036893', 'KB890830']);
+  });
+
+  it('withdraws its approval when it uninstalls, so Tactical’s own schedule does not put the KB back', async () => {
+    const kb = fake.updates.get('AGT-ws1')!.find((u) => u.kb === 'KB5036893')!;
+    Object.assign(kb, { installed: true, action: 'approve', result: 'success' });
+    const rmm = adapter();
+    const { jobId } = await rmm.submitUninstall(deploy('WS-001', 'KB5036893'));
+    expect(await rmm.jobStatus(CLIENT, jobId)).toMatchObject({ state: 'succeeded' });
+    expect(kb).toMatchObject({ installed: false, action: 'nothing' });
+  });
+
   it('approves and installs a KB, and reports the job from the agent’s update list', async () => {
     const rmm = adapter();
     const { jobId } = await rmm.submitDeployment(deploy('WS-001', 'KB5036893'));

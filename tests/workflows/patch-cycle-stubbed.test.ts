@@ -100,6 +100,30 @@ describe('patchCycle with stubbed activities', () => {
     });
   });
 
+  it('ends rollback-incomplete, naming the hosts, with a ticket and mail, when the rescan still shows a patch', async () => {
+    const rings = { ...SMALL, canary: { size: 2, batches: 1, failingPerBatch: 2 } };
+    await withStubbedCycle(rings, async ({ handle, world }) => {
+      world.stillPatched = [{ hostname: 'canary-0-1', detail: 'rescan still shows KB5044284 installed' }];
+      world.installsInFlight = 2;
+      await advanceUntil(env, handle, pendingGate('canary'));
+      await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'rollback', by: 'lead@msp.test', reason: 'installer broken' }] });
+      const result = await handle.result();
+      expect(result.status).toBe('rollback-incomplete');
+      expect(result.reason).toContain('canary-0-1');
+      expect(result.notRolledBack).toEqual([{ ring: 'canary', hostname: 'canary-0-1', detail: 'rescan still shows KB5044284 installed' }]);
+      expect(result.rings[0]?.state).toBe('rollback-failed');
+      // Installs still in flight were waited for: the batch was asked again until they settled.
+      expect(world.batches.filter((b) => b.kind === 'rollback')).toHaveLength(3);
+      expect(world.tickets.find((t) => t.summary.includes('rollback incomplete'))).toMatchObject({ status: 'open' });
+      const ended = world.notices.find((n) => n.subject.includes('rollback-incomplete'));
+      expect(ended?.text).toContain('canary-0-1');
+      const status = await handle.query(cycleStatusQuery);
+      expect(status.phase).toBe('rollback-incomplete');
+      expect(status.outcome?.notRolledBack?.map((a) => a.hostname)).toEqual(['canary-0-1']);
+      expect(world.cycleStatuses.at(-1)).toMatchObject({ status: 'rollback-incomplete' });
+    });
+  });
+
   it('closes the gate ticket when a retry of the failed assets is decided, and carries on', async () => {
     const rings = { ...SMALL, canary: { size: 2, batches: 1, failingPerBatch: 1 } };
     await withStubbedCycle(rings, async ({ handle, world }) => {

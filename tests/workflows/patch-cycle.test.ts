@@ -7,6 +7,7 @@ import { createActivities } from '../../activities/create-activities';
 import type { ClientAdapters, RmmPort, SnapshotPort } from '../../activities/ports';
 import type { PatchPolicy } from '../../config/policy-schema';
 import { approvalMessage } from '../../domain/approval-signature';
+import { failure } from '../../domain/failure-catalog';
 import { cycleWorkflowId } from '../../domain/ids';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { patchCycle, type PatchCycleInput } from '../../workflows/cycle/patch-cycle';
@@ -395,8 +396,12 @@ describe('patchCycle', () => {
         await env.sleep('30s');
       }
       await second.signal(abortSignal, { by: 'lead@msp.test', reason: 'vendor pulled the patch' });
+      // The agent finishes the install it was running: the rollback waits for it, then undoes it too.
+      hang.clear();
       const result = await second.result();
       expect(result.status).toBe('rolled-back');
+      const unsettled = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1 AND state = 'submitted'`, [second.workflowId]);
+      expect(unsettled.rows[0].n).toBe(0);
       expect(result.reason).toBe('aborted by lead@msp.test: vendor pulled the patch');
       expect(result.rings[0]?.state).toBe('rolled-back');
       const uninstalls = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1 AND kind = 'uninstall'`, [second.workflowId]);
@@ -404,14 +409,25 @@ describe('patchCycle', () => {
     });
   });
 
-  it('records a failing compensation and still rolls back the other rings', async () => {
+  it('records a failing compensation, still rolls back the other rings, and ends rollback-incomplete', async () => {
     const brokenRestore = (adapters: ClientAdapters): ClientAdapters => {
       const snapshot: SnapshotPort = {
         take: (r) => adapters.snapshot.take(r),
         verify: (c, id) => adapters.snapshot.verify(c, id),
         restore: async () => ({ ok: false, detail: 'datastore offline' }),
       };
-      return { ...adapters, snapshot };
+      // Nor does the RMM take uninstalls for the pilot ring's hosts: they keep the patch.
+      const rmm: RmmPort = {
+        ...adapters.rmm,
+        listDevices: (c) => adapters.rmm.listDevices(c),
+        listMissingPatches: (c, h) => adapters.rmm.listMissingPatches(c, h),
+        submitDeployment: (r) => adapters.rmm.submitDeployment(r),
+        jobStatus: (c, id) => adapters.rmm.jobStatus(c, id),
+        rescan: (c, h, p) => adapters.rmm.rescan(c, h, p),
+        runWorkloadCheck: (c, h, k) => adapters.rmm.runWorkloadCheck(c, h, k),
+        submitUninstall: (r) => (r.ring === 'pilot' ? Promise.reject(failure('VendorRejected', 'uninstall refused for this host')) : adapters.rmm.submitUninstall(r)),
+      };
+      return { ...adapters, snapshot, rmm };
     };
     await withCycle({ wrap: brokenRestore }, async ({ handle }) => {
       await advanceUntil(env, handle, pendingPromotion('pilot'));
@@ -419,9 +435,11 @@ describe('patchCycle', () => {
       await advanceUntil(env, handle, pendingPromotion('production'));
       await handle.executeUpdate(rejectPromotionUpdate, { args: [{ approver: 'owner@clinic.test', reason: 'clinic busy' }] });
       const result = await handle.result();
-      expect(result.status).toBe('rolled-back');
+      expect(result.status).toBe('rollback-incomplete');
       // Pilot holds core servers whose snapshot restore fails; canary (workstations) still rolls back.
       expect(result.rings.map((r) => r.state)).toEqual(['rolled-back', 'rollback-failed', 'rejected']);
+      expect(result.notRolledBack?.length).toBeGreaterThan(0);
+      expect(result.notRolledBack?.every((a) => a.ring === 'pilot')).toBe(true);
     });
   });
 });

@@ -38,6 +38,10 @@ export interface StubWorld {
   submitCalls: { ring: RingName; batchIndex: number; at: number; submitBefore?: string }[];
   /** A batch whose first asset's job stays `running` forever (an offline agent). */
   stuckJob?: { ring: RingName; batchIndex: number };
+  /** Assets the rollback's rescan still shows patched (every rolled-back ring reports them). */
+  stillPatched?: { hostname: string; detail: string }[];
+  /** How many rollbackBatch calls still find installs in flight before they settle. */
+  installsInFlight?: number;
   /** When set, verifyBatch of this ring and batch waits until `release()` is called. */
   hold?: { ring: RingName; batchIndex: number; released: Promise<void>; release: () => void; reached: boolean };
 }
@@ -145,9 +149,20 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
     },
     rollbackBatch: async (ref) => {
       world.batches.push({ ring: ref.ring, batchIndex: ref.batchIndex, attempt: ref.attempts, kind: 'rollback' });
-      return { touched: 1, restored: 0, uninstallsSubmitted: 0, failures: [] };
+      if ((world.installsInFlight ?? 0) > 0) {
+        world.installsInFlight = (world.installsInFlight ?? 0) - 1;
+        return { touched: 0, restored: 0, uninstallsSubmitted: 0, inFlight: 1, failures: [] };
+      }
+      return { touched: 1, restored: 0, uninstallsSubmitted: 0, inFlight: 0, failures: [] };
     },
-    verifyRollbackBatch: async () => ({ assets: [], rolledBack: 1, failed: 0 }),
+    verifyRollbackBatch: async () => {
+      const still = world.stillPatched ?? [];
+      return {
+        assets: still.map((a) => ({ ...a, outcome: 'rollback-failed' as const })),
+        rolledBack: still.length > 0 ? 0 : 1,
+        failed: still.length,
+      };
+    },
     sendNotice: async (notice) => void world.notices.push(notice),
     openTicket: async (request) => {
       const ticketId = `STUB-${world.tickets.length + 1}`;

@@ -14,10 +14,10 @@ import { RINGS, type RingName } from '../../config/policy-schema';
 import { cycleEndRecipients, promotionDeciders, promotionPolicy } from '../../domain/cycle/cycle-deciders';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import { earliestDeadline } from '../../domain/cycle/cycle-planning';
-import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
+import type { PatchCycleResult, UnrolledAsset } from '../../domain/cycle/cycle-status';
 import { ringRollbackWorkflowId } from '../../domain/ids';
 import { cycleEnded, deadlineEscalation, promotionReminder, promotionRequest } from '../../domain/notices';
-import { quickActivity } from '../activity-options';
+import { planningActivity, quickActivity } from '../activity-options';
 import { CycleHalt, CycleRun, type PatchCycleInput } from './cycle-run';
 import {
   abortSignal,
@@ -36,7 +36,7 @@ import { rollOutRing } from './ring-loop';
 export type { PatchCycleInput } from './cycle-run';
 
 const activities = proxyActivities<PatchctlActivities>(quickActivity);
-const planning = proxyActivities<PatchctlActivities>({ ...quickActivity, startToCloseTimeout: '10m' });
+const planning = proxyActivities<PatchctlActivities>(planningActivity);
 
 /**
  * One durable rollout of a patch set to one client's fleet: plan, then canary → pilot → production,
@@ -79,8 +79,12 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
   } catch (error) {
     const reason = haltReason(error);
     if (!(error instanceof CycleHalt)) log.error('cycle halted by an error', { reason });
-    await rollBack(cycle, reason);
-    cycle.ended('rolled-back', reason);
+    const left = await rollBack(cycle, reason);
+    if (left.length === 0) cycle.ended('rolled-back', reason);
+    else {
+      cycle.ended('rollback-incomplete', `${reason}; rollback incomplete, still patched: ${left.map((a) => a.hostname).join(', ')}`);
+      if (cycle.status.outcome) cycle.status.outcome.notRolledBack = left;
+    }
   }
 
   const { status, reason } = cycle.result();
@@ -89,7 +93,8 @@ export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResu
     await activities.sendNotice(cycleEnded(cycle.cycleId, cycle.plan ? cycleEndRecipients(cycle.plan.ringsPolicy) : [], status, reason));
   });
   await condition(allHandlersFinished);
-  return cycle.result();
+  const notRolledBack = cycle.status.outcome?.notRolledBack;
+  return notRolledBack ? { ...cycle.result(), notRolledBack } : cycle.result();
 }
 
 function haltReason(error: unknown): string {
@@ -138,9 +143,11 @@ async function promote(cycle: CycleRun, ring: RingName, plan: CyclePlan): Promis
 
 /**
  * Compensation: a ringRollback child per touched ring, newest first, in a scope an abort cannot
- * cancel. A failing rollback is recorded and the older rings are still rolled back.
+ * cancel. A failing rollback is recorded and the older rings are still rolled back. Returns the
+ * assets no rescan proved clean (a ring whose rollback itself failed counts as one such entry).
  */
-async function rollBack(cycle: CycleRun, reason: string): Promise<void> {
+async function rollBack(cycle: CycleRun, reason: string): Promise<UnrolledAsset[]> {
+  const left: UnrolledAsset[] = [];
   cycle.status.phase = 'rolling-back';
   cycle.decisionResolved();
   const plan = cycle.plan;
@@ -165,12 +172,18 @@ async function rollBack(cycle: CycleRun, reason: string): Promise<void> {
         });
         const result = await child.result();
         progress.state = result.failed > 0 ? 'rollback-failed' : 'rolled-back';
-        if (result.failed > 0) log.warn('rollback left assets patched', { ring, failed: result.failed, failures: result.failures });
+        if (result.failed > 0) {
+          log.warn('rollback left assets patched', { ring, failed: result.failed, failures: result.failures });
+          left.push(...result.failures.map((f) => ({ ring, ...f })));
+        }
       } catch (error) {
         progress.state = 'rollback-failed';
-        log.error('ring rollback failed', { ring, error: error instanceof Error ? error.message : String(error) });
+        const detail = error instanceof Error ? error.message : String(error);
+        log.error('ring rollback failed', { ring, error: detail });
+        left.push({ ring, hostname: `(every touched asset of ${ring})`, detail: `ring rollback failed: ${detail}` });
       }
       progress.endedAt = new Date().toISOString();
     }
   });
+  return left;
 }

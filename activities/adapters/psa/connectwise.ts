@@ -1,12 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { PsaPort, TicketRequest } from '../../ports';
 import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
+import type { Queryable } from '../../store/pool';
+import { findTicketEntry, leaseTicketCreate, recordTicketId } from '../../store/ticket-ledger-store';
 
 // ConnectWise PSA (Manage) REST 3.0. A ticket create is not idempotent there: a retry after a lost
 // response makes a second ticket. So every ticket carries our key in externalXRef, and openTicket
-// looks the key up before it creates anything.
+// looks the key up before it creates anything. A lookup alone is not enough when an attempt outlives
+// its timeout (its create still on the way while the retry looks): with a database, the create is
+// guarded by a lease in the ticket ledger, held longer than one HTTP call may take, and a retry
+// waits for it to end before it looks the key up.
 
 const VENDOR = 'ConnectWise PSA';
 
@@ -33,6 +38,8 @@ export interface ConnectWiseOptions {
   closedStatus?: string;
   /** Priority names in the PSA for our four levels. */
   priorities?: Partial<Record<TicketRequest['priority'], string>>;
+  /** The ticket ledger (PostgreSQL); without it a retry only looks the key up before creating. */
+  db?: Queryable;
   timeoutMs?: number;
   rateLimitRetries?: number;
   maxRetryAfterMs?: number;
@@ -91,6 +98,24 @@ export class ConnectWisePsa implements PsaPort {
   }
 
   async openTicket(request: TicketRequest): Promise<{ ticketId: string }> {
+    const db = this.options.db;
+    if (!db) return this.lookUpOrCreate(request);
+    const known = await findTicketEntry(db, request.key);
+    if (known?.ticketId) return { ticketId: known.ticketId };
+    // Longer than the lookup and the create together may take, 429 waits included.
+    const leaseMs = 3 * (this.options.timeoutMs ?? 30_000) + (this.options.maxRetryAfterMs ?? 30_000) * (this.options.rateLimitRetries ?? 3);
+    const lease = await leaseTicketCreate(db, { key: request.key, vendor: VENDOR, clientId: request.clientId, marker: externalXRefFor(request.key), token: randomUUID(), leaseMs });
+    if (lease.ticketId) return { ticketId: lease.ticketId };
+    if (!lease.held) {
+      const waitMs = Math.max(1_000, (lease.leaseUntil?.getTime() ?? Date.now()) - Date.now());
+      throw failure('VendorUnavailable', `${VENDOR}: another attempt is still creating the ticket for this key; retrying after its lease ends`, { nextRetryDelayMs: waitMs });
+    }
+    const opened = await this.lookUpOrCreate(request);
+    await recordTicketId(db, request.key, opened.ticketId);
+    return opened;
+  }
+
+  private async lookUpOrCreate(request: TicketRequest): Promise<{ ticketId: string }> {
     const xref = externalXRefFor(request.key);
     const existing = await this.findByXRef(xref);
     if (existing !== undefined) return { ticketId: String(existing) };

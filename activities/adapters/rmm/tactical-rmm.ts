@@ -12,6 +12,10 @@ import type {
 } from '../../ports';
 import { createHttpJson, type HttpJson, VendorHttpError, httpTuning } from '../http-json';
 import { failure } from '../../../domain/failure-catalog';
+import { mapLimit } from '../../map-limit';
+
+/** Agents asked at once while planning: one request per agent, and Tactical is one small server. */
+const PLANNING_CONCURRENCY = 8;
 
 // Tactical RMM returns no job id for an install, a scan or an uninstall: they are fire-and-forget
 // calls to the agent. So a "job" here is the pair agent + KB, and its status is read back from the
@@ -181,27 +185,35 @@ export class TacticalRmm implements RmmPort {
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {
     this.checkClient(clientId);
-    const missing: MissingPatch[] = [];
-    for (const hostname of hostnames) {
+    // One agent listing first, so the concurrent lookups below find it cached instead of each listing again.
+    if (hostnames.length > 0) await this.agentFor(hostnames[0]!);
+    const perHost = await mapLimit(hostnames, PLANNING_CONCURRENCY, async (hostname) => {
       const agent = await this.agentFor(hostname);
-      if (agent.plat !== 'windows') continue;
-      for (const update of await this.winUpdates(agent.agent_id)) {
-        if (update.installed || update.action === 'ignore') continue;
-        missing.push({ hostname, patchId: update.kb, title: update.title, product: 'Windows', severity: severityOf(update.severity) });
-      }
-    }
-    return missing;
+      if (agent.plat !== 'windows') return [];
+      return (await this.winUpdates(agent.agent_id))
+        .filter((update) => !update.installed && update.action !== 'ignore')
+        .map((update): MissingPatch => ({ hostname, patchId: update.kb, title: update.title, product: 'Windows', severity: severityOf(update.severity) }));
+    });
+    return perHost.flat();
   }
 
   async submitDeployment(request: DeploymentRequest): Promise<{ jobId: string }> {
     this.checkClient(request.clientId);
     const agent = await this.agentFor(request.hostname);
     const jobId = `${agent.agent_id}:${request.patchId}`;
-    const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, request.patchId));
+    const updates = await this.winUpdates(agent.agent_id);
+    const update = updates.find((u) => sameKb(u.kb, request.patchId));
     if (!update) throw refused(`agent ${request.hostname} does not list ${request.patchId}; scan it before deploying`);
     // Already installed, or already tried and failed: this submit is a retry of one that reached the
     // agent, and running the install again would be a second execution the evidence does not show.
     if (update.installed || update.result === 'failed') return { jobId };
+    // Tactical's install runs every approved update on the agent: with approvals outside the plan it
+    // would install patches no gate, snapshot or rollback covers. That asset fails instead, by name.
+    const planned = request.plannedPatchIds ?? [request.patchId];
+    const riders = updates.filter((u) => u.action === 'approve' && !u.installed && !planned.some((p) => sameKb(p, u.kb)));
+    if (riders.length > 0) {
+      throw refused(`agent ${request.hostname} has approved updates outside the plan (${riders.map((u) => u.kb).join(', ')}); Tactical's install would install them too, so ${request.patchId} is not sent`);
+    }
     if (update.action !== 'approve') {
       await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'approve' }, schema: messageSchema });
     }
@@ -220,6 +232,8 @@ export class TacticalRmm implements RmmPort {
     if (agent.plat !== 'windows') throw refused(`uninstall through Tactical covers Windows agents only; ${request.hostname} is ${agent.plat}`);
     const jobId = `${UNINSTALL_PREFIX}${agent.agent_id}:${request.patchId}`;
     const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, request.patchId));
+    // Our approval goes first: left in place, Tactical's own install schedule would put the KB back.
+    if (update?.action === 'approve') await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
     if (update && !update.installed) return { jobId };
     const kbNumber = request.patchId.replace(/^KB/i, '');
     if (!/^\d+$/.test(kbNumber)) throw refused(`can only uninstall KB updates, got "${request.patchId}"`);
@@ -231,6 +245,13 @@ export class TacticalRmm implements RmmPort {
     // Tactical only learns the KB is gone from the agent's next scan; ask for it now.
     await this.http('POST', `/winupdate/${encodeURIComponent(agent.agent_id)}/scan/`, { schema: messageSchema });
     return { jobId };
+  }
+
+  async withdrawApproval(clientId: string, hostname: string, patchId: string): Promise<void> {
+    this.checkClient(clientId);
+    const agent = await this.agentFor(hostname);
+    const update = (await this.winUpdates(agent.agent_id)).find((u) => sameKb(u.kb, patchId));
+    if (update?.action === 'approve') await this.http('PUT', `/winupdate/${update.id}/`, { json: { action: 'nothing' }, schema: messageSchema });
   }
 
   async jobStatus(clientId: string, jobId: string): Promise<JobStatus> {

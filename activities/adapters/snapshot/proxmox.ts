@@ -40,6 +40,7 @@ const snapshotListSchema = z
   .object({ data: z.array(z.object({ name: z.string(), description: z.string().nullish(), snaptime: z.number().nullish() })) })
   .transform((body) => body.data);
 const upidSchema = z.object({ data: z.string().min(1) }).transform((body) => body.data);
+const guestStatusSchema = z.object({ data: z.object({ status: z.string() }) }).transform((body) => body.data);
 const taskStatusSchema = z.object({ data: z.object({ status: z.string(), exitstatus: z.string().nullish() }) }).transform((body) => body.data);
 
 /** Proxmox snapshot names: a letter first, then letters, digits, _ and -, at most 40 characters. */
@@ -129,8 +130,20 @@ export class ProxmoxSnapshots implements SnapshotPort {
     const ref = parseSnapshotId(snapshotId);
     const upid = await this.http('POST', `${this.guestPath(ref)}/${encodeURIComponent(ref.name)}/rollback`, { form: {}, schema: upidSchema });
     const exit = await this.waitForTask(ref.node, upid);
-    return exit === 'OK'
-      ? { ok: true, detail: `vmid ${ref.vmid} rolled back to ${ref.name}: task ${upid} OK` }
-      : { ok: false, detail: `rollback of vmid ${ref.vmid} to ${ref.name} failed: ${exit}` };
+    if (exit !== 'OK') return { ok: false, detail: `rollback of vmid ${ref.vmid} to ${ref.name} failed: ${exit}` };
+    // A snapshot without RAM state comes back powered off: a core server must be running again.
+    const started = await this.startGuest(ref);
+    return started.ok
+      ? { ok: true, detail: `vmid ${ref.vmid} rolled back to ${ref.name}: task ${upid} OK; ${started.detail}` }
+      : { ok: false, detail: `vmid ${ref.vmid} rolled back to ${ref.name} (task ${upid} OK) but ${started.detail}` };
+  }
+
+  private async startGuest(guest: ProxmoxGuest): Promise<{ ok: boolean; detail: string }> {
+    const base = `/nodes/${encodeURIComponent(guest.node)}/qemu/${guest.vmid}/status`;
+    const current = await this.http('GET', `${base}/current`, { schema: guestStatusSchema });
+    if (current.status === 'running') return { ok: true, detail: 'guest running' };
+    const upid = await this.http('POST', `${base}/start`, { form: {}, schema: upidSchema });
+    const exit = await this.waitForTask(guest.node, upid);
+    return exit === 'OK' ? { ok: true, detail: `guest started (task ${upid} OK)` } : { ok: false, detail: `the guest did not start: ${exit}` };
   }
 }

@@ -2,7 +2,7 @@ import { failure } from '../../../domain/failure-catalog';
 import type { SimulationPolicy } from '../../../config/policy-schema';
 import type { SnapshotPort, SnapshotRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
-import { findSimSnapshot, setSimSnapshotState, simSnapshotIdByKey, takeSimSnapshot, type SimSnapshot } from '../../store/simulated-vendor-store';
+import { findSimSnapshot, revertSimDeploysSince, setSimSnapshotState, simSnapshotIdByKey, takeSimSnapshot, type SimSnapshot } from '../../store/simulated-vendor-store';
 import { simulatedHostFailure } from '../simulated-fleet';
 
 // Snapshots kept in sim_snapshots. Restores fail on simulation.failingHosts so the demo can show a
@@ -58,6 +58,8 @@ export class SimulatedSnapshots implements SnapshotPort {
       return { ok: false, detail: `rollback of ${snapshot.hostname} to "${snapshot.label}" failed: TASK ERROR: VM is locked (snapshot-delete)` };
     }
     await setSimSnapshotState(this.db, snapshot.id, 'restored');
+    // Only the rescan after a restore proves the rollback, so the simulated RMM must see the disk go back.
+    await revertSimDeploysSince(this.db, { id: snapshot.id, clientId: this.clientId, hostname: snapshot.hostname, createdAt: snapshot.createdAt });
     return { ok: true, detail: `${snapshot.hostname} rolled back to "${snapshot.label}": TASK OK` };
   }
 }

@@ -59,4 +59,5 @@ export function printCycleStatus(status: ShownStatus): void {
   for (const d of atRisk) info(`SLA at risk: ${d.assets} ${d.assetClass} assets (${d.severity}) due ${d.deadline}`);
   if (status.excludedCount > 0) info(`excluded: ${status.excludedCount} assets (${status.excluded.slice(0, 5).map((e) => e.hostname).join(', ')}${status.excludedCount > 5 ? ', …' : ''})`);
   if (status.outcome) info(`outcome: ${status.outcome.status} — ${status.outcome.reason}`);
+  for (const a of status.outcome?.notRolledBack ?? []) info(`  still patched: ${a.hostname} (${a.ring}): ${a.detail}`);
 }

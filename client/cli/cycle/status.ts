@@ -66,8 +66,8 @@ export function cycleStatusCommand(): Command {
       const shown = shownCycleId(id);
       if (opts.json) printJson({ ...status, cycleId: shownCycleId(status.cycleId), workflowId: status.cycleId });
       else if (!opts.watch || process.stdout.isTTY) printCycleStatus(status);
-      if (opts.watch && status.outcome?.status === 'rolled-back') {
-        throw failed(`cycle ${shown} rolled back: ${status.outcome.reason}`, `see the decisions with \`patchctl cycle status ${shown} --json\``);
+      if (opts.watch && (status.outcome?.status === 'rolled-back' || status.outcome?.status === 'rollback-incomplete')) {
+        throw failed(`cycle ${shown} ${status.outcome.status === 'rolled-back' ? 'rolled back' : 'rollback incomplete'}: ${status.outcome.reason}`, `see the decisions with \`patchctl cycle status ${shown} --json\``);
       }
     },
   });

@@ -24,6 +24,8 @@ export interface FakeConnectWise extends FakeServer {
   tickets: FakeTicket[];
   /** The next create stores the ticket and then answers 503, as if the response were lost. */
   loseNextCreateResponse(): void;
+  /** The next create takes this long: the ticket exists (and is found by a lookup) only once it answers. */
+  slowNextCreate(ms: number): void;
 }
 
 export interface ConnectWiseCredentials {
@@ -45,6 +47,7 @@ export async function startFakeConnectWise(credentials: ConnectWiseCredentials):
   let nextTicketId = 5001;
   let nextNoteId = 90001;
   let loseCreate = false;
+  let slowCreateMs = 0;
   const expectedAuth = `Basic ${Buffer.from(`${credentials.company}+${credentials.publicKey}:${credentials.privateKey}`).toString('base64')}`;
 
   const handle = (req: FakeRequest): FakeResponse => {
@@ -77,6 +80,12 @@ export async function startFakeConnectWise(credentials: ConnectWiseCredentials):
       if (body.externalXRef && body.externalXRef.length > 100) errors.push({ code: 'InvalidLength', field: 'externalXRef', message: 'externalXRef must be at most 100 characters.' });
       if (errors.length > 0) return { status: 400, body: { code: 'InvalidObject', message: 'ticket object is invalid', errors } };
       const created: FakeTicket = { ...(body as FakeTicket), id: nextTicketId++, status: { name: 'New' }, notes: [] };
+      if (slowCreateMs > 0) {
+        const delayMs = slowCreateMs;
+        slowCreateMs = 0;
+        setTimeout(() => tickets.push(created), delayMs);
+        return { status: 201, body: { ...created, notes: undefined }, delayMs };
+      }
       tickets.push(created);
       if (loseCreate) {
         loseCreate = false;
@@ -114,6 +123,9 @@ export async function startFakeConnectWise(credentials: ConnectWiseCredentials):
     tickets,
     loseNextCreateResponse() {
       loseCreate = true;
+    },
+    slowNextCreate(ms: number) {
+      slowCreateMs = ms;
     },
   });
 }

@@ -35,6 +35,10 @@ export interface FakeResponse {
 export interface FakeServer {
   url: string;
   calls: RecordedCall[];
+  /** Most requests the server was answering at one time (a measure of the client's concurrency). */
+  readonly peakConcurrent: number;
+  /** Requests whose client went away before the (delayed) answer was sent: aborted on our side. */
+  readonly abortedCalls: number;
   /** The next request is answered 429 with this Retry-After (seconds), then things go back to normal. */
   rateLimitNext(retryAfterSeconds: number): void;
   /** The next request matching `path` (any when omitted) gets this answer instead of the vendor's. */
@@ -59,11 +63,17 @@ function send(res: ServerResponse, response: FakeResponse): void {
 
 export async function startFakeServer(handle: (request: FakeRequest) => FakeResponse): Promise<FakeServer> {
   const calls: RecordedCall[] = [];
+  let aborted = 0;
+  let inFlight = 0;
+  let peak = 0;
   let rateLimit: number | undefined;
   const overrides: { response: FakeResponse; path?: string | RegExp }[] = [];
   const matches = (path: string, pattern?: string | RegExp) => pattern === undefined || (typeof pattern === 'string' ? path === pattern : pattern.test(path));
   const server = createServer((req, res) => {
     void (async () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      res.on('close', () => inFlight--);
       const url = new URL(req.url ?? '/', 'http://fake');
       const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: await readBody(req) };
       let response: FakeResponse;
@@ -82,7 +92,8 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
       }
       calls.push({ ...request, status: response.status });
       if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
-      if (!res.destroyed) send(res, response);
+      if (res.destroyed || req.socket.destroyed) aborted++;
+      else send(res, response);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -90,6 +101,12 @@ export async function startFakeServer(handle: (request: FakeRequest) => FakeResp
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    get abortedCalls() {
+      return aborted;
+    },
+    get peakConcurrent() {
+      return peak;
+    },
     rateLimitNext(seconds) {
       rateLimit = seconds;
     },

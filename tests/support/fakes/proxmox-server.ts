@@ -31,6 +31,10 @@ export interface FakeProxmox extends FakeServer {
   taskPolls: number;
   /** Rollbacks that completed, as `node/vmid/name`. */
   rollbacks: string[];
+  /** `node/vmid` → power state. A rollback to a snapshot without RAM state leaves the guest stopped. */
+  power: Map<string, 'running' | 'stopped'>;
+  /** Called when a rollback task completes (tests tie the guest's disk to what the RMM sees). */
+  onRollback?: (node: string, vmid: number, name: string) => void;
 }
 
 let upidCounter = 0x1a2b;
@@ -40,6 +44,7 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
   const failingRollbacks = new Set<number>();
   const tasks = new Map<string, FakeTask>();
   const rollbacks: string[] = [];
+  const power = new Map<string, 'running' | 'stopped'>();
   const state = { taskPolls: 1 };
 
   const startTask = (node: string, type: string, vmid: string, finish: () => string): string => {
@@ -66,6 +71,18 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
       return { status: 200, body: { data: { status: 'stopped', exitstatus: task.exitstatus, upid: parts[3], node } } };
     }
 
+    if (parts[2] === 'qemu' && parts[3] && parts[4] === 'status' && guests.has(`${node}/${parts[3]}`)) {
+      const guest = `${node}/${parts[3]}`;
+      if (parts[5] === 'current' && req.method === 'GET') return { status: 200, body: { data: { status: power.get(guest) ?? 'running', vmid: Number(parts[3]) } } };
+      if (parts[5] === 'start' && req.method === 'POST') {
+        const upid = startTask(node, 'qmstart', parts[3], () => {
+          if (power.get(guest) === 'running') return `VM ${parts[3]} already running`;
+          power.set(guest, 'running');
+          return 'OK';
+        });
+        return { status: 200, body: { data: upid } };
+      }
+    }
     if (parts[2] !== 'qemu' || !parts[3] || parts[4] !== 'snapshot') return { status: 501, body: { data: null } };
     const vmid = parts[3];
     const snapshots = guests.get(`${node}/${vmid}`);
@@ -92,6 +109,8 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
         if (!snapshots.some((s) => s.name === name)) return `snapshot '${name}' does not exist`;
         if (failingRollbacks.has(Number(vmid))) return `VM ${vmid} qmp command 'loadvm' failed - got timeout`;
         rollbacks.push(`${node}/${vmid}/${name}`);
+        if (!snapshots.find((s) => s.name === name)?.vmstate) power.set(`${node}/${vmid}`, 'stopped');
+        fake.onRollback?.(node, Number(vmid), name);
         return 'OK';
       });
       return { status: 200, body: { data: upid } };
@@ -100,7 +119,7 @@ export async function startFakeProxmox(apiToken: string): Promise<FakeProxmox> {
   };
 
   const server = await startFakeServer(handle);
-  const fake = Object.assign(server, { apiUrl: `${server.url}${PROXMOX_API_PATH}`, guests, failingRollbacks, rollbacks, taskPolls: 0 });
+  const fake: FakeProxmox = Object.assign(server, { apiUrl: `${server.url}${PROXMOX_API_PATH}`, guests, failingRollbacks, rollbacks, power, taskPolls: 0 });
   // An accessor, not a copied value: tests change it between cases and tasks read it when they start.
   Object.defineProperty(fake, 'taskPolls', {
     get: () => state.taskPolls,

@@ -1,7 +1,8 @@
 import { type FakeRequest, type FakeResponse, type FakeServer, startFakeServer } from './fake-http';
 
 // Tactical RMM as its API behaves: X-API-KEY auth, trailing slashes required, fire-and-forget
-// install/scan (no job id), a bare JSON string as the body of a 400.
+// install/scan (no job id), a bare JSON string as the body of a 400. As documented, an install
+// installs every approved update on the agent, and an uninstall leaves the update's approval as it was.
 
 export interface FakeAgent {
   agent_id: string;
@@ -34,6 +35,13 @@ export interface FakeTacticalRmm extends FakeServer {
   failingKbs: Set<string>;
   /** What `cmd` returns for a workload-check command (matched by substring), default "OK". */
   commandOutput: Map<string, string>;
+  /** KBs whose `wusa /uninstall` the agent runs without removing them (still installed after the scan). */
+  failingUninstalls: Set<string>;
+  /**
+   * The agent's disk went back to an older state (a hypervisor snapshot restore): these KBs are gone,
+   * but Tactical's update list keeps saying installed until the agent's next scan.
+   */
+  revertAtNextScan(agentId: string, kbs: readonly string[]): void;
 }
 
 export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTacticalRmm> {
@@ -41,6 +49,7 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
   const updates = new Map<string, FakeWinUpdate[]>();
   const failingKbs = new Set<string>();
   const commandOutput = new Map<string, string>();
+  const failingUninstalls = new Set<string>();
   // The agent installs in the background: it finishes after the server has been asked once more.
   const installing = new Map<string, number>();
   const uninstallQueued = new Map<string, Set<string>>();
@@ -95,8 +104,10 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
       if (!found) return { status: 404, body: { detail: 'Not found.' } };
       if (parts[2] === 'scan') {
         for (const kb of uninstallQueued.get(found.agent_id) ?? []) {
+          if (failingUninstalls.has(kb)) continue;
           const update = updates.get(found.agent_id)?.find((u) => u.kb === kb);
-          if (update) Object.assign(update, { installed: false, result: 'n/a', action: 'nothing', date_installed: null });
+          // The KB is gone; its approval stays as it was (Tactical's schedule would install it again).
+          if (update) Object.assign(update, { installed: false, result: 'n/a', date_installed: null });
         }
         uninstallQueued.delete(found.agent_id);
         return { status: 200, body: `A Windows update scan will now run on ${found.hostname}` };
@@ -128,5 +139,10 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
   };
 
   const server = await startFakeServer(handle);
-  return Object.assign(server, { agents, updates, failingKbs, commandOutput });
+  const revertAtNextScan = (agentId: string, kbs: readonly string[]) => {
+    const set = uninstallQueued.get(agentId) ?? new Set<string>();
+    for (const kb of kbs) set.add(kb);
+    uninstallQueued.set(agentId, set);
+  };
+  return Object.assign(server, { agents, updates, failingKbs, commandOutput, failingUninstalls, revertAtNextScan });
 }
