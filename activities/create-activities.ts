@@ -8,6 +8,9 @@ import { sendNotice } from './shared/send-notice';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
 import { alertSlaBreaches } from './alerts/sla-alerts';
 import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
+import { discoverClientInventory, openDiscoveryTicket } from './discovery/discovery-activities';
+import { runRestoreDrill } from './discovery/restore-drill-activities';
+import { remindSoftwareListReview } from './discovery/software-review';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -36,6 +39,10 @@ export function createActivities(deps: ActivityDeps) {
     buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
     mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),
     alertSlaBreaches: bind(deps, alertSlaBreaches),
+    discoverClientInventory: bind(deps, discoverClientInventory),
+    openDiscoveryTicket: bind(deps, openDiscoveryTicket),
+    runRestoreDrill: bind(deps, runRestoreDrill),
+    remindSoftwareListReview: bind(deps, remindSoftwareListReview),
   };
 }
 

@@ -5,3 +5,6 @@ export { ringRollback } from './cycle/ring-rollback';
 export { patchException } from './exception/patch-exception';
 export { monthlyReport } from './reporting/monthly-report';
 export { slaAlerts } from './alerts/sla-alerts';
+export { discovery } from './discovery/discovery';
+export { restoreDrill } from './discovery/restore-drill';
+export { softwareListReview } from './discovery/software-review';

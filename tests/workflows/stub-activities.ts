@@ -142,6 +142,10 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
     buildClientMonthlyReport: notInCycles('buildClientMonthlyReport'),
     mailClientMonthlyReport: notInCycles('mailClientMonthlyReport'),
     alertSlaBreaches: notInCycles('alertSlaBreaches'),
+    discoverClientInventory: notInCycles('discoverClientInventory'),
+    openDiscoveryTicket: notInCycles('openDiscoveryTicket'),
+    runRestoreDrill: notInCycles('runRestoreDrill'),
+    remindSoftwareListReview: notInCycles('remindSoftwareListReview'),
   } as PatchctlActivities;
 }
 
