@@ -23,6 +23,7 @@ import { requireBinary, resolveTemporalCli } from '../config/temporal-binaries';
 import { cycleWorkflowId } from '../domain/ids';
 import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
+import { benchDiscovery, discoveryBenchLine } from './bench/discovery';
 import { benchMonthlyReport } from './bench/report';
 import { measureStartup, startupTable } from './bench/startup';
 import { onServer, SERVER_URL } from './bench/server';
@@ -185,6 +186,8 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(line(row));
   if (evidence) console.log(evidence);
   console.log(startup);
+  // PATCHCTL_BENCH_DISCOVERY=0 leaves it out.
+  if (process.env.PATCHCTL_BENCH_DISCOVERY !== '0') console.log(discoveryBenchLine(await benchDiscovery()));
   // Seeds 100 000 assets × 30 patches first (minutes); PATCHCTL_BENCH_REPORT=0 leaves it out.
   if (process.env.PATCHCTL_BENCH_REPORT !== '0') {
     const report = await benchMonthlyReport();

@@ -58,7 +58,8 @@ export async function reconcileDiscovery(pool: Pool, input: ReconcileInput): Pro
     // Assets imported before discovery ever ran are known devices, not new ones; seen "last" when imported.
     await tx.query(
       `INSERT INTO discovered_devices (client_id, hostname, os, role, sources, first_seen, last_seen)
-       SELECT client_id, hostname, os, role, '{inventory}', imported_at, imported_at FROM assets WHERE client_id = $1
+       SELECT a.client_id, a.hostname, a.os, a.role, '{inventory}', a.imported_at, a.imported_at FROM assets a
+        WHERE a.client_id = $1 AND NOT EXISTS (SELECT 1 FROM discovered_devices d WHERE d.client_id = a.client_id AND d.hostname = a.hostname)
        ON CONFLICT DO NOTHING`,
       [input.clientId],
     );
@@ -70,9 +71,10 @@ export async function reconcileDiscovery(pool: Pool, input: ReconcileInput): Pro
               (array_agg(role ORDER BY rmm DESC) FILTER (WHERE role IS NOT NULL))[1] AS role,
               bool_or(rmm) AS rmm,
               array_agg(DISTINCT source ORDER BY source) AS sources
-         FROM jsonb_to_recordset($1::jsonb) AS s(hostname text, os text, role text, source text, rmm boolean)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[]) AS s(hostname, os, role, source, rmm)
         GROUP BY lower(hostname)`,
-      [JSON.stringify(input.seen)],
+      // Parallel arrays rather than one JSON document: PostgreSQL unpacks them several times faster.
+      [input.seen.map((d) => d.hostname), input.seen.map((d) => d.os), input.seen.map((d) => d.role), input.seen.map((d) => d.source), input.seen.map((d) => d.rmm)],
     );
     await tx.query('ALTER TABLE discovery_seen ADD PRIMARY KEY (hostname)');
     await tx.query('ANALYZE discovery_seen');
@@ -114,7 +116,7 @@ export async function reconcileDiscovery(pool: Pool, input: ReconcileInput): Pro
        ON CONFLICT (client_id, hostname) DO UPDATE SET
          os = COALESCE(EXCLUDED.os, d.os),
          role = COALESCE(EXCLUDED.role, d.role),
-         sources = (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(d.sources || EXCLUDED.sources) AS x),
+         sources = CASE WHEN EXCLUDED.sources <@ d.sources THEN d.sources ELSE (SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(d.sources || EXCLUDED.sources) AS x) END,
          last_seen = GREATEST(d.last_seen, EXCLUDED.last_seen),
          rmm_last_seen = COALESCE(EXCLUDED.rmm_last_seen, d.rmm_last_seen),
          unmanaged_since = CASE WHEN EXCLUDED.rmm_last_seen IS NOT NULL THEN NULL ELSE COALESCE(d.unmanaged_since, EXCLUDED.unmanaged_since) END,
@@ -147,26 +149,46 @@ export async function reconcileDiscovery(pool: Pool, input: ReconcileInput): Pro
   });
 }
 
-/** Upserts what the RMM lists and marks removed what it no longer lists on a host it reported; returns the rows listed. */
+/**
+ * Opens a row for each application the RMM lists that is not present yet, and closes the present rows
+ * of reported hosts that it no longer lists. Unchanged rows are not touched: a steady fleet writes
+ * nothing here. Returns the rows listed.
+ */
 async function reconcileSoftware(tx: Queryable, input: ReconcileInput): Promise<number> {
   if (input.softwareHosts.length === 0) return 0;
   await tx.query(
     `CREATE TEMP TABLE discovery_software_seen ON COMMIT DROP AS
-     SELECT DISTINCT lower(hostname) AS hostname, name FROM jsonb_to_recordset($1::jsonb) AS s(hostname text, name text)`,
-    [JSON.stringify(input.software)],
+     SELECT DISTINCT lower(hostname) AS hostname, name FROM unnest($1::text[], $2::text[]) AS s(hostname, name)`,
+    [input.software.map((s) => s.hostname), input.software.map((s) => s.name)],
+  );
+  await tx.query(
+    `CREATE TEMP TABLE discovery_software_hosts ON COMMIT DROP AS SELECT DISTINCT lower(h) AS hostname FROM unnest($1::text[]) AS h`,
+    [input.softwareHosts],
   );
   await tx.query('ALTER TABLE discovery_software_seen ADD PRIMARY KEY (hostname, name)');
+  await tx.query('ALTER TABLE discovery_software_hosts ADD PRIMARY KEY (hostname)');
+  await tx.query('ANALYZE discovery_software_seen, discovery_software_hosts');
+  // One hash join finds both what is new and what is gone, instead of two anti-joins against the whole table.
   await tx.query(
-    `INSERT INTO discovered_software AS ds (client_id, hostname, name, first_seen, last_seen)
-     SELECT $1, hostname, name, $2, $2 FROM discovery_software_seen
-     ON CONFLICT (client_id, hostname, name) DO UPDATE SET last_seen = EXCLUDED.last_seen, removed_at = NULL`,
+    `CREATE TEMP TABLE discovery_software_diff ON COMMIT DROP AS
+     SELECT COALESCE(s.hostname, p.hostname) AS hostname, COALESCE(s.name, p.name) AS name, s.hostname IS NULL AS gone
+       FROM discovery_software_seen s
+       FULL JOIN (SELECT hostname, name FROM discovered_software WHERE client_id = $1 AND removed_at IS NULL) p
+         ON p.hostname = s.hostname AND p.name = s.name
+      WHERE s.hostname IS NULL OR p.hostname IS NULL`,
+    [input.clientId],
+  );
+  await tx.query(
+    `INSERT INTO discovered_software (client_id, hostname, name, first_seen)
+     SELECT $1, hostname, name, $2 FROM discovery_software_diff WHERE NOT gone
+     ON CONFLICT DO NOTHING`,
     [input.clientId, input.at],
   );
   await tx.query(
     `UPDATE discovered_software ds SET removed_at = $2
-      WHERE ds.client_id = $1 AND ds.removed_at IS NULL AND ds.hostname = ANY($3::text[])
-        AND NOT EXISTS (SELECT 1 FROM discovery_software_seen s WHERE s.hostname = ds.hostname AND s.name = ds.name)`,
-    [input.clientId, input.at, input.softwareHosts.map((h) => h.toLowerCase())],
+       FROM discovery_software_diff g JOIN discovery_software_hosts h ON h.hostname = g.hostname
+      WHERE g.gone AND ds.client_id = $1 AND ds.hostname = g.hostname AND ds.name = g.name AND ds.removed_at IS NULL`,
+    [input.clientId, input.at],
   );
   const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM discovery_software_seen');
   return rows[0]?.n ?? 0;

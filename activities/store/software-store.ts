@@ -42,7 +42,7 @@ export interface ClientSoftware {
 export async function clientSoftware(db: Queryable, clientId: string, asOf: Date = new Date(), list?: readonly SoftwareEntry[]): Promise<ClientSoftware[]> {
   const entries = list ?? (await loadSoftwareList(db));
   const { rows } = await db.query<{ name: string; hosts: string[] }>(
-    `SELECT name, array_agg(hostname ORDER BY hostname) AS hosts FROM discovered_software
+    `SELECT name, array_agg(DISTINCT hostname ORDER BY hostname) AS hosts FROM discovered_software
       WHERE client_id = $1 AND first_seen <= $2 AND (removed_at IS NULL OR removed_at > $2)
       GROUP BY name ORDER BY name`,
     [clientId, asOf],

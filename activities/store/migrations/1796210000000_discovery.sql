@@ -44,17 +44,18 @@ CREATE TABLE discovery_events (
 );
 CREATE INDEX discovery_events_client ON discovery_events (client_id, at);
 
--- The application inventory from the RMM: removed_at is set when a later run no longer lists it,
--- so "what was installed at the end of October" is answerable in December.
+-- The application inventory from the RMM, one row per interval an application was installed on a
+-- device: removed_at is set when a later run no longer lists it, and a re-install opens a new row, so
+-- "what was installed at the end of October" is answerable in December.
 CREATE TABLE discovered_software (
   client_id   text NOT NULL,
   hostname    text NOT NULL,
   name        text NOT NULL,
   first_seen  timestamptz NOT NULL,
-  last_seen   timestamptz NOT NULL,
   removed_at  timestamptz,
-  PRIMARY KEY (client_id, hostname, name)
+  PRIMARY KEY (client_id, hostname, name, first_seen)
 );
+CREATE UNIQUE INDEX discovered_software_present ON discovered_software (client_id, hostname, name) WHERE removed_at IS NULL;
 
 -- The MSP's software list as last loaded: supported, or unsupported with its remediation path.
 CREATE TABLE software_list (
