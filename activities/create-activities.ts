@@ -9,6 +9,9 @@ import { loadExceptionRules, recordException } from './exception/exception-activ
 import { alertSlaBreaches } from './alerts/sla-alerts';
 import { forceTriagePasswordChange, loadTriageRules, lookupTriageUser, openTriageTicket, recordTriage, revokeTriageSessions } from './triage/triage-activities';
 import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
+import { discoverClientInventory, openDiscoveryTicket } from './discovery/discovery-activities';
+import { runRestoreDrill } from './discovery/restore-drill-activities';
+import { remindSoftwareListReview } from './discovery/software-review';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -43,6 +46,10 @@ export function createActivities(deps: ActivityDeps) {
     forceTriagePasswordChange: bind(deps, forceTriagePasswordChange),
     revokeTriageSessions: bind(deps, revokeTriageSessions),
     recordTriage: bind(deps, recordTriage),
+    discoverClientInventory: bind(deps, discoverClientInventory),
+    openDiscoveryTicket: bind(deps, openDiscoveryTicket),
+    runRestoreDrill: bind(deps, runRestoreDrill),
+    remindSoftwareListReview: bind(deps, remindSoftwareListReview),
   };
 }
 

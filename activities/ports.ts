@@ -1,4 +1,5 @@
 import type { AssetRole, OperatingSystem, RingName, Severity, WorkloadCheck } from '../config/policy-schema';
+import type { DrillStep } from '../domain/discovery/restore-drill';
 
 // Ports: everything patchctl needs from the outside world. Each has vendor adapters under
 // adapters/<port>/ and a deterministic simulated adapter for the embedded demo and benchmarks.
@@ -9,6 +10,12 @@ export interface RmmDevice {
   role: AssetRole;
   online: boolean;
   software: string[];
+}
+
+/** The application inventory of one device, as the RMM's software audit lists it. */
+export interface RmmSoftware {
+  hostname: string;
+  applications: string[];
 }
 
 export interface MissingPatch {
@@ -69,6 +76,11 @@ export interface RmmPort {
   withdrawApproval?(clientId: string, hostname: string, patchId: string): Promise<void>;
   rescan(clientId: string, hostname: string, patchIds: readonly string[]): Promise<RescanResult>;
   runWorkloadCheck(clientId: string, hostname: string, check: WorkloadCheck): Promise<WorkloadCheckResult>;
+  /**
+   * Installed applications per device, for discovery. Optional: an RMM whose API lists no software
+   * leaves the application inventory as it was instead of emptying it.
+   */
+  listSoftware?(clientId: string): Promise<RmmSoftware[]>;
 }
 
 export interface TicketRequest {
@@ -97,6 +109,18 @@ export interface SnapshotPort {
   take(request: SnapshotRequest): Promise<{ snapshotId: string }>;
   verify(clientId: string, snapshotId: string): Promise<{ ok: boolean; detail: string }>;
   restore(clientId: string, snapshotId: string): Promise<{ ok: boolean; detail: string }>;
+  /**
+   * A restore drill: the snapshot restored into an isolated copy (no network, the original untouched)
+   * and checked. Optional: without it the drill verifies the snapshot and records a restore plan.
+   */
+  testRestore?(clientId: string, snapshotId: string, hostname: string): Promise<RestoreTestResult>;
+}
+
+export interface RestoreTestResult {
+  mode: 'isolated-copy' | 'restore-plan';
+  ok: boolean;
+  detail: string;
+  steps: DrillStep[];
 }
 
 export interface MailMessage {

@@ -399,6 +399,35 @@ export type ServiceCheck = z.infer<typeof serviceCheckSchema>;
 const clientTriageSchema = z
   .object({ manualAccounts: z.array(identity).default([]) })
   .strict();
+/**
+ * Discovery on a Schedule (issue 12): the RMM's device and software lists reconcile the inventory,
+ * together with other sources the MSP exports (a subnet scan as CSV). A path, not file contents:
+ * the worker reads the file at each run, so a refreshed scan is picked up without a policy change.
+ */
+export const discoveryPolicySchema = z
+  .object({
+    every: z.enum(['daily', 'weekly']),
+    /** Client-local time of the run. */
+    at: clockTime.default('02:00'),
+    /** For weekly runs. */
+    day: z.enum(WEEKDAYS).default('sun'),
+    /** A device no source has seen for this long is recorded as gone silent. */
+    silentAfter: boundedDuration('1d', '365d').prefault('7d'),
+    unmanagedSources: z.array(z.string().min(1, 'must be a path to a CSV file')).default([]),
+  })
+  .strict();
+export type DiscoveryPolicy = z.infer<typeof discoveryPolicySchema>;
+
+/** Restore drills on a Schedule: a critical system's snapshot test-restored and kept as evidence. */
+export const restoreDrillPolicySchema = z
+  .object({
+    every: z.enum(['weekly', 'monthly', 'quarterly']),
+    at: clockTime.default('03:00'),
+    /** Hosts to drill in turn; by default the client's core-server and do-not-disrupt assets. */
+    hosts: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type RestoreDrillPolicy = z.infer<typeof restoreDrillPolicySchema>;
 
 export const clientSchema = z
   .object({
@@ -418,6 +447,8 @@ export const clientSchema = z
     uptime: z.enum(UPTIME_NEEDS).optional(),
     /** The patch failure rate the client agreed to; the scorecard flags a period above it. Default: the production ring's failureThreshold. */
     agreedFailureThreshold: failureShare.optional(),
+    discovery: discoveryPolicySchema.optional(),
+    restoreDrills: restoreDrillPolicySchema.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;
@@ -477,6 +508,14 @@ export const policySchema = z
         escalation: z.array(identity).default([]),
         /** The MSP's Ed25519 public key (PEM), against which `evidence verify` checks bundle signatures. */
         evidencePublicKey: ed25519PublicKey.optional(),
+        /**
+         * The MSP's list of supported and unsupported software (YAML or CSV, see README), and who
+         * gets the quarterly reminder to review it (by default the escalation list).
+         */
+        softwareList: z
+          .object({ file: z.string().min(1, 'must be a path to a YAML or CSV file'), reviewers: z.array(identity).default([]) })
+          .strict()
+          .optional(),
       })
       .strict(),
     /** Signed approvals: each approver's Ed25519 public key (PEM); when required, unsigned decisions are refused. */

@@ -25,6 +25,7 @@ import { workflowSource } from '../workers/workflow-source';
 import { patchCycle } from '../workflows/cycle/patch-cycle';
 import { benchBreaker, breakerLine, type BreakerRow } from './bench/breaker';
 import { benchMonthlyReport, reportBenchLine } from './bench/report';
+import { benchDiscovery, discoveryBenchLine } from './bench/discovery';
 import { measureStartup, startupTable } from './bench/startup';
 import { onServer, SERVER_URL } from './bench/server';
 
@@ -200,6 +201,8 @@ async function main(): Promise<void> {
   if (evidence) console.log(evidence);
   if (breaker) console.log(breakerLine(breaker));
   console.log(startup);
+  // PATCHCTL_BENCH_DISCOVERY=0 leaves it out.
+  if (process.env.PATCHCTL_BENCH_DISCOVERY !== '0') console.log(discoveryBenchLine(await benchDiscovery()));
   // Seeds 100 000 assets × 30 patches first (minutes); PATCHCTL_BENCH_REPORT=0 leaves it out.
   if (process.env.PATCHCTL_BENCH_REPORT !== '0') {
     console.log(reportBenchLine(await benchMonthlyReport()));

@@ -1,4 +1,13 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { PatchPolicy } from '../config/policy-schema';
+import {
+  discoveryCalendar,
+  discoveryScheduleId,
+  restoreDrillCalendar,
+  restoreDrillScheduleId,
+  SOFTWARE_REVIEW_CALENDAR,
+  SOFTWARE_REVIEW_SCHEDULE_ID,
+} from '../domain/discovery/discovery-schedule';
 
 // The Temporal Schedules patchctl keeps. Created idempotently when a stack starts: an existing
 // schedule (possibly paused by an operator) is left exactly as it is.
@@ -50,7 +59,73 @@ export async function ensureSlaAlertSchedule(client: Client, taskQueue: string):
   }
 }
 
-/** Every schedule patchctl owns, created when missing. */
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<ScheduleSetup[]> {
-  return [await ensureMonthlyReportSchedule(client, taskQueue), await ensureSlaAlertSchedule(client, taskQueue)];
+/**
+ * A schedule that follows the policy: created when missing; when present its spec and action are
+ * set to what the policy says now (daily became weekly, say) while its state, paused or not, stays
+ * as the operator left it.
+ */
+async function ensurePolicySchedule(client: Client, options: ScheduleOptions): Promise<ScheduleSetup> {
+  try {
+    await client.schedule.create(options);
+    return { scheduleId: options.scheduleId, created: true };
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies ?? previous.policies }));
+    return { scheduleId: options.scheduleId, created: false };
+  }
+}
+
+/**
+ * Per client, from its policy: discovery (daily or weekly) and restore drills; and the quarterly
+ * review of the MSP's software list when the policy names one. Times are in the client's time zone.
+ */
+export async function ensureDiscoverySchedules(client: Client, taskQueue: string, policy: PatchPolicy): Promise<ScheduleSetup[]> {
+  const setups: ScheduleSetup[] = [];
+  for (const c of policy.clients) {
+    if (c.discovery) {
+      const scheduleId = discoveryScheduleId(c.id);
+      setups.push(
+        await ensurePolicySchedule(client, {
+          scheduleId,
+          spec: { calendars: [discoveryCalendar(c.discovery)], timezone: c.timezone },
+          action: { type: 'startWorkflow', workflowType: 'discovery', workflowId: scheduleId, taskQueue, args: [{ clientId: c.id }] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+          state: { note: `patchctl: discovery of ${c.id} (RMM device and software lists, scan files)` },
+        }),
+      );
+    }
+    if (c.restoreDrills) {
+      const scheduleId = restoreDrillScheduleId(c.id);
+      setups.push(
+        await ensurePolicySchedule(client, {
+          scheduleId,
+          spec: { calendars: [restoreDrillCalendar(c.restoreDrills)], timezone: c.timezone },
+          action: { type: 'startWorkflow', workflowType: 'restoreDrill', workflowId: scheduleId, taskQueue, args: [{ clientId: c.id }] },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+          state: { note: `patchctl: restore drill of one critical system of ${c.id}` },
+        }),
+      );
+    }
+  }
+  if (policy.msp.softwareList) {
+    setups.push(
+      await ensurePolicySchedule(client, {
+        scheduleId: SOFTWARE_REVIEW_SCHEDULE_ID,
+        spec: { calendars: [SOFTWARE_REVIEW_CALENDAR] },
+        action: { type: 'startWorkflow', workflowType: 'softwareListReview', workflowId: SOFTWARE_REVIEW_SCHEDULE_ID, taskQueue, args: [] },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+        state: { note: 'patchctl: quarterly review of the supported-software list (mailed to the MSP lead)' },
+      }),
+    );
+  }
+  return setups;
+}
+
+/** Every schedule patchctl owns, created when missing; with the policy, the per-client ones too. */
+export async function ensureSchedules(client: Client, taskQueue: string, policy?: PatchPolicy): Promise<ScheduleSetup[]> {
+  return [
+    await ensureMonthlyReportSchedule(client, taskQueue),
+    await ensureSlaAlertSchedule(client, taskQueue),
+    ...(policy ? await ensureDiscoverySchedules(client, taskQueue, policy) : []),
+  ];
 }

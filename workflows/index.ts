@@ -6,3 +6,6 @@ export { patchException } from './exception/patch-exception';
 export { monthlyReport } from './reporting/monthly-report';
 export { slaAlerts } from './alerts/sla-alerts';
 export { credentialTriage } from './triage/credential-triage';
+export { discovery } from './discovery/discovery';
+export { restoreDrill } from './discovery/restore-drill';
+export { softwareListReview } from './discovery/software-review';

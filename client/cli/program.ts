@@ -26,6 +26,10 @@ import { exceptionSignoffCommand } from './exception/signoff';
 import { inventoryExportCommand } from './inventory/export';
 import { inventoryImportCommand } from './inventory/import';
 import { inventoryListCommand } from './inventory/list';
+import { inventoryDiscoverCommand } from './inventory/discover';
+import { inventoryDrillsCommand } from './inventory/drills';
+import { inventorySoftwareCommand } from './inventory/software';
+import { inventoryUnclassifiedCommand } from './inventory/unclassified';
 import { keysGenerateCommand } from './keys/generate';
 import { lazyCommand } from './lazy-command';
 import { reportMonthlyCommand } from './report/monthly';
@@ -52,7 +56,7 @@ type CommandFactory = () => Command;
 /** Group commands and their subcommands, in the order `--help` lists them. */
 const GROUPS: Array<{ name: string; description: string; commands: CommandFactory[] }> = [
   { name: 'config', description: 'check the policy file', commands: [configCheckCommand] },
-  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand, inventoryExportCommand] },
+  { name: 'inventory', description: 'import, list and export client assets', commands: [inventoryImportCommand, inventoryListCommand, inventoryExportCommand, inventoryDiscoverCommand, inventoryUnclassifiedCommand, inventorySoftwareCommand, inventoryDrillsCommand] },
   {
     name: 'cycle',
     description: 'start, watch, approve and stop patch cycles',

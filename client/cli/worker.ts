@@ -49,7 +49,7 @@ export function workerCommand(): Command {
       // The Schedules this worker's workflows run on (monthly report, SLA alerts); created once, and
       // left as an operator set them (paused, say) on every later start.
       const [{ withClient }, { ensureSchedules }] = await Promise.all([import('../connection/temporal-connection.js'), import('../../workers/report-schedule.js')]);
-      await withClient(target, (client) => ensureSchedules(client, target.taskQueue), env);
+      await withClient(target, (client) => ensureSchedules(client, target.taskQueue, loaded.policy), env);
       info(`patchctl worker: polling task queue ${target.taskQueue} on ${target.address} (namespace ${target.namespace}); Ctrl-C stops it`);
       let crash: unknown;
       const stopped = worker.run.then(

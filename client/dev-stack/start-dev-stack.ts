@@ -194,7 +194,7 @@ async function startDevStackOnce(options: DevStackOptions): Promise<DevStack> {
       (err: unknown) => reportUnexpectedStop(`the worker failed: ${(err as Error).message}`),
     );
     // The monthly report Schedule; created once, left alone (e.g. paused) on later starts.
-    await withClient({ address: temporal.address, namespace: parsedEnv.TEMPORAL_NAMESPACE }, (client) => ensureSchedules(client, parsedEnv.TEMPORAL_TASK_QUEUE), parsedEnv);
+    await withClient({ address: temporal.address, namespace: parsedEnv.TEMPORAL_NAMESPACE }, (client) => ensureSchedules(client, parsedEnv.TEMPORAL_TASK_QUEUE, policy), parsedEnv);
 
     const info: DevInfo & { temporalPid: number } = {
       pid: process.pid,

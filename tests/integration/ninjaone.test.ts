@@ -63,6 +63,12 @@ beforeEach(() => {
   fake.softwarePatches.splice(0, fake.softwarePatches.length, {
     id: 's1', productIdentifier: 'Google Chrome', title: 'Google Chrome 131.0.6778.86', impact: 'CRITICAL', status: 'APPROVED', type: 'PATCH', deviceId: 11, timestamp: 1764547200,
   });
+  fake.software.splice(0, fake.software.length,
+    { deviceId: 11, name: 'Google Chrome', publisher: 'Google LLC', version: '131.0.6778.86', installDate: '2026-10-01', timestamp: 1764547200 },
+    { deviceId: 11, name: '7-Zip 24.08 (x64)', publisher: 'Igor Pavlov', version: '24.08', installDate: '2026-09-01', timestamp: 1764547200 },
+    { deviceId: 12, name: 'Java 8 Update 401', publisher: 'Oracle Corporation', version: '8.0.4010', installDate: '2026-01-01', timestamp: 1764547200 },
+    { deviceId: 21, name: 'Other org app', publisher: 'x', version: '1', installDate: '2026-01-01', timestamp: 1764547200 },
+  );
   fake.installs.length = 0;
   fake.activities.length = 0;
   fake.applies.length = 0;
@@ -85,6 +91,19 @@ describe('NinjaOne adapter against a fake NinjaOne API v2', () => {
     const pages = fake.calls.filter((c) => c.path === '/v2/devices-detailed');
     expect(pages.map((c) => c.query.get('after'))).toEqual([null, '12', '14']);
     expect(pages.every((c) => c.query.get('df') === 'org = 7' && c.query.get('pageSize') === '2')).toBe(true);
+  });
+
+  it('lists the software inventory of the organization through the cursor-paged software query', async () => {
+    const software = await adapter().listSoftware(CLIENT);
+    expect(software).toEqual([
+      { hostname: 'WS-001', applications: ['7-Zip 24.08 (x64)', 'Google Chrome'] },
+      { hostname: 'DC01', applications: ['Java 8 Update 401'] },
+      { hostname: 'MAC-7', applications: [] },
+      { hostname: 'web01', applications: [] },
+    ]);
+    const pages = fake.calls.filter((c) => c.path === '/v2/queries/software');
+    expect(pages.length).toBe(2);
+    expect(pages.every((c) => c.query.get('df') === 'org = 7')).toBe(true);
   });
 
   it('lists missing OS and software patches through the cursor-paged queries, rejected ones left out', async () => {

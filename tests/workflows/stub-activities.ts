@@ -192,6 +192,10 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
     forceTriagePasswordChange: notInCycles('forceTriagePasswordChange'),
     revokeTriageSessions: notInCycles('revokeTriageSessions'),
     recordTriage: notInCycles('recordTriage'),
+    discoverClientInventory: notInCycles('discoverClientInventory'),
+    openDiscoveryTicket: notInCycles('openDiscoveryTicket'),
+    runRestoreDrill: notInCycles('runRestoreDrill'),
+    remindSoftwareListReview: notInCycles('remindSoftwareListReview'),
   } as PatchctlActivities;
 }
 

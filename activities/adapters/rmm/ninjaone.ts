@@ -2,7 +2,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { OperatingSystem, Severity, WorkloadCheck } from '../../../config/policy-schema';
 import { failure } from '../../../domain/failure-catalog';
-import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, WorkloadCheckResult } from '../../ports';
+import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, RmmSoftware, WorkloadCheckResult } from '../../ports';
 import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { createOAuthTokenSource } from '../oauth-token';
 
@@ -55,6 +55,9 @@ const osPatchSchema = z.object({
   status: z.string(),
   deviceId: z.number().int(),
 });
+/** A row of the software inventory query; only what discovery reads is required. */
+const softwareRowSchema = z.object({ deviceId: z.number().int(), name: z.string().min(1) });
+
 const softwarePatchSchema = z.object({
   id: idSchema,
   title: z.string(),
@@ -213,6 +216,17 @@ export class NinjaOneRmm implements RmmPort {
       devices.push({ hostname: device.systemName, os, role: device.nodeClass.includes('SERVER') ? 'server' : 'workstation', online: !device.offline, software: [] });
     }
     return devices;
+  }
+
+  /** The organization's installed software (`/v2/queries/software`), per device listDevices returns. */
+  async listSoftware(clientId: string): Promise<RmmSoftware[]> {
+    this.checkClient(clientId);
+    const devices = await this.listDevices(clientId);
+    const byId = new Map<number, string[]>();
+    for (const device of this.devices?.values() ?? []) byId.set(device.id, []);
+    for (const row of await this.query('/v2/queries/software', this.orgFilter, softwareRowSchema)) byId.get(row.deviceId)?.push(row.name);
+    const idByHost = new Map([...(this.devices?.values() ?? [])].map((d) => [d.systemName, d.id]));
+    return devices.map((d) => ({ hostname: d.hostname, applications: [...new Set(byId.get(idByHost.get(d.hostname)!) ?? [])].sort() }));
   }
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {

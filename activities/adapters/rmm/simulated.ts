@@ -8,6 +8,7 @@ import type {
   RescanResult,
   RmmDevice,
   RmmPort,
+  RmmSoftware,
   WorkloadCheckResult,
 } from '../../ports';
 import type { Queryable } from '../../store/pool';
@@ -113,6 +114,11 @@ export class SimulatedRmm implements RmmPort {
     this.checkClient(clientId);
     const rows = await this.assets();
     return rows.map((row) => ({ hostname: row.hostname, os: row.os, role: row.role, online: true, software: row.software }));
+  }
+
+  async listSoftware(clientId: string): Promise<RmmSoftware[]> {
+    this.checkClient(clientId);
+    return (await this.assets()).map((row) => ({ hostname: row.hostname, applications: [...row.software] }));
   }
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {

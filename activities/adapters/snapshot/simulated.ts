@@ -1,6 +1,6 @@
 import { failure } from '../../../domain/failure-catalog';
 import type { SimulationPolicy } from '../../../config/policy-schema';
-import type { SnapshotPort, SnapshotRequest } from '../../ports';
+import type { RestoreTestResult, SnapshotPort, SnapshotRequest } from '../../ports';
 import type { Queryable } from '../../store/pool';
 import { findSimSnapshot, revertSimDeploysSince, setSimSnapshotState, simSnapshotIdByKey, takeSimSnapshot, type SimSnapshot } from '../../store/simulated-vendor-store';
 import { simulatedHostFailure } from '../simulated-fleet';
@@ -61,5 +61,24 @@ export class SimulatedSnapshots implements SnapshotPort {
     // Only the rescan after a restore proves the rollback, so the simulated RMM must see the disk go back.
     await revertSimDeploysSince(this.db, { id: snapshot.id, clientId: this.clientId, hostname: snapshot.hostname, createdAt: snapshot.createdAt });
     return { ok: true, detail: `${snapshot.hostname} rolled back to "${snapshot.label}": TASK OK` };
+  }
+
+  /** An isolated copy, as a hypervisor clone without network would be; the snapshot's own state is untouched. */
+  async testRestore(clientId: string, snapshotId: string, hostname: string): Promise<RestoreTestResult> {
+    const snapshot = await this.find(snapshotId);
+    if (!snapshot || snapshot.hostname !== hostname) {
+      return { mode: 'isolated-copy', ok: false, detail: `snapshot ${snapshotId} of ${hostname} not found for client ${clientId}`, steps: [{ step: 'find snapshot', ok: false, detail: 'not found' }] };
+    }
+    const copy = `${hostname}-drill-${snapshot.id}`;
+    const broken = simulatedHostFailure(this.simulation, hostname) !== undefined;
+    const steps = [
+      { step: 'find snapshot', ok: true, detail: `"${snapshot.label}" taken ${snapshot.createdAt.toISOString()}` },
+      { step: 'clone into isolated copy', ok: true, detail: `${copy} created from the snapshot, network detached` },
+      broken
+        ? { step: 'boot and check', ok: false, detail: `${copy} did not boot: disk image fails its checksum` }
+        : { step: 'boot and check', ok: true, detail: `${copy} booted; services answered on the isolated network` },
+      { step: 'discard copy', ok: true, detail: `${copy} removed` },
+    ];
+    return { mode: 'isolated-copy', ok: !broken, detail: broken ? `restore of ${hostname} into ${copy} failed to boot` : `${hostname} restored into isolated copy ${copy} and booted`, steps };
   }
 }

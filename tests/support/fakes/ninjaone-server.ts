@@ -59,9 +59,20 @@ export interface FakeActivity {
   message: string;
 }
 
+/** A row of the software inventory query (`GET /v2/queries/software`). */
+export interface FakeSoftware {
+  deviceId: number;
+  name: string;
+  publisher: string;
+  version: string;
+  installDate: string;
+  timestamp: number;
+}
+
 export interface FakeNinjaOne extends FakeServer {
   tokens: FakeTokens;
   devices: FakeNinjaDevice[];
+  software: FakeSoftware[];
   osPatches: FakeOsPatch[];
   softwarePatches: FakeSoftwarePatch[];
   installs: FakeInstall[];
@@ -92,6 +103,7 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
   const devices: FakeNinjaDevice[] = [];
   const osPatches: FakeOsPatch[] = [];
   const softwarePatches: FakeSoftwarePatch[] = [];
+  const software: FakeSoftware[] = [];
   const installs: FakeInstall[] = [];
   const activities: FakeActivity[] = [];
   const failingKbs = new Set<string>();
@@ -189,6 +201,9 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
       const status = req.query.get('status');
       return page(req, `os|${req.query.get('df')}|${status}`, osPatches.filter((p) => matching(p.deviceId) && (!status || p.status === status)));
     }
+    if (req.method === 'GET' && req.path === '/v2/queries/software') {
+      return page(req, `inv|${req.query.get('df')}`, software.filter((row) => matching(row.deviceId)));
+    }
     if (req.method === 'GET' && req.path === '/v2/queries/software-patches') {
       tick(filteredIds);
       const status = req.query.get('status');
@@ -228,6 +243,6 @@ export async function startFakeNinjaOne(credentials: { clientId: string; clientS
   };
 
   const server = await startFakeServer(handle);
-  ref.self = Object.assign(server, { tokens, devices, osPatches, softwarePatches, installs, activities, failingKbs, applies, applyLagReads: 1 });
+  ref.self = Object.assign(server, { tokens, devices, software, osPatches, softwarePatches, installs, activities, failingKbs, applies, applyLagReads: 1 });
   return ref.self;
 }
