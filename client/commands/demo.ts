@@ -15,7 +15,8 @@ import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
 import { driveCycle } from '../demo/drive-cycle';
 import { driveException } from '../demo/drive-exception';
 import type { ExceptionRequest } from '../../domain/exception/exception';
-import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { exceptionWorkflowId } from '../../domain/ids';
+import { exceptionIdFor, exceptionIdSecret } from '../ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
 import { failed } from '../errors';
@@ -137,7 +138,7 @@ export function demoCommand(): Command {
         const now = new Date();
         const exceptionRequests: ExceptionRequest[] = [
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, runId], []),
+            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, runId], [], exceptionIdSecret()),
             clientId: 'riverside-dental',
             kind: 'deferral',
             hostnames: [deferredHost],
@@ -148,7 +149,7 @@ export function demoCommand(): Command {
             controls: [{ category: 'extra-monitoring', description: 'EDR in block mode, daily review' }],
           },
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, runId], ['lane']),
+            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, runId], ['lane'], exceptionIdSecret()),
             clientId: 'riverside-dental',
             kind: 'isolated-lane',
             hostnames: [laneHost],
