@@ -63,6 +63,21 @@ function failureTexts(doc: unknown): string[] {
   return found;
 }
 
+/** The decoded text of every payload in a proto-JSON document (payload data is base64 there). */
+function payloadTexts(doc: unknown): string[] {
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const { metadata, data } = node as { metadata?: { encoding?: unknown }; data?: unknown };
+      if (metadata && typeof metadata.encoding === 'string' && typeof data === 'string') texts.push(Buffer.from(data, 'base64').toString('utf8'));
+      else Object.values(node).forEach(walk);
+    }
+  };
+  walk(doc);
+  return texts;
+}
+
 interface Probe {
   name: string;
   headers: Record<string, string>;
@@ -136,10 +151,19 @@ export async function codecLeak(options: CodecLeakOptions = {}): Promise<Campaig
           }),
         });
         const cycleId = cycleWorkflowId(CLIENT, 'codec-leak');
-        const result = await worker.runUntil(
-          client.workflow.execute('patchCycle', { taskQueue: TASK_QUEUE, workflowId: cycleId, args: [{ clientId: CLIENT, cycleName: 'codec-leak', requestedBy: 'engineer@msp.test' }] }),
-        );
-        const workflowIds = [cycleId, ...RINGS.map((ring) => ringWorkflowId(cycleId, ring))];
+        // A failure whose message names a host, as a vendor error would: the planner refuses an unknown
+        // client by naming it, and here the "client" is an inventory hostname.
+        const failingId = cycleWorkflowId(CLIENT, 'codec-leak-failure');
+        const result = await worker.runUntil(async () => {
+          const completed = await client.workflow.execute('patchCycle', { taskQueue: TASK_QUEUE, workflowId: cycleId, args: [{ clientId: CLIENT, cycleName: 'codec-leak', requestedBy: 'engineer@msp.test' }] });
+          // It ends failed (the workflow fails, or records the refusal in its result): either way the refusal is in history.
+          await client.workflow
+            .execute('patchCycle', { taskQueue: TASK_QUEUE, workflowId: failingId, args: [{ clientId: hostnames[0]!, cycleName: 'codec-leak-failure', requestedBy: 'engineer@msp.test' }] })
+            .catch(() => undefined);
+          return completed as { status: string };
+        });
+        let failureMessageDecrypted = false;
+        const workflowIds = [cycleId, ...RINGS.map((ring) => ringWorkflowId(cycleId, ring)), failingId];
         const places: Record<string, string[]> = { histories: [], failures: [], workflowIds: [], workerLog: [] };
         let failureObjects = 0;
         let decodedMentions = 0;
@@ -149,8 +173,11 @@ export async function codecLeak(options: CodecLeakOptions = {}): Promise<Campaig
           const doc = JSON.parse(historyToJSON(history));
           failureObjects += failureTexts(doc).length;
           // The control: decrypted, the same history does name assets, so the search below can find them.
-          decodedMentions += leaked(historyToJSON(await decodeHistory(history, codec)), hostnames).length;
-          places.histories!.push(...leaked(JSON.stringify(doc), hostnames).map((h) => `${id}: ${h}`));
+          const decoded = payloadTexts(JSON.parse(historyToJSON(await decodeHistory(history, codec)))).join('\n');
+          decodedMentions += leaked(decoded, hostnames).length;
+          // The control of the failure check: the planner's refusal is there, and names the host once decrypted.
+          if (id === failingId) failureMessageDecrypted = failureTexts(doc).length > 0 && decoded.includes(hostnames[0]!);
+          places.histories!.push(...leaked(`${JSON.stringify(doc)}\n${payloadTexts(doc).join('\n')}`, hostnames).map((h) => `${id}: ${h}`));
           places.failures!.push(...failureTexts(doc).flatMap((text) => leaked(text, hostnames).map((h) => `${id}: ${h}`)));
           places.workflowIds!.push(...leaked(id, hostnames));
         }
@@ -177,7 +204,8 @@ export async function codecLeak(options: CodecLeakOptions = {}): Promise<Campaig
 
         const tried = hostnames.length + probes.length;
         const leakedHosts = new Set(Object.values(places).flat().map((entry) => entry.split(': ').pop()!));
-        const broken = leakedHosts.size + answered.length + (result.status === 'completed' && control === 200 && decodedMentions > 0 ? 0 : 1);
+        const controls = result.status === 'completed' && control === 200 && decodedMentions > 0 && failureMessageDecrypted;
+        const broken = leakedHosts.size + answered.length + (controls ? 0 : 1);
         return {
           tried,
           held: tried - Math.min(broken, tried),
@@ -186,6 +214,7 @@ export async function codecLeak(options: CodecLeakOptions = {}): Promise<Campaig
           hostnames: hostnames.length,
           histories: workflowIds.length,
           failureObjects,
+          failureMessageDecrypted,
           hostnamesFoundOnceDecrypted: decodedMentions,
           leaks,
           leaksByPlace: Object.fromEntries(Object.entries(places).map(([place, found]) => [place, found.length])),
