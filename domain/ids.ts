@@ -1,5 +1,4 @@
 import type { RingName } from '../config/policy-schema';
-import { stableHash } from './stable-hash';
 
 // Business ids are derived, never random, so a retried start is the same workflow and an auditor can
 // find a cycle's children from its id alone.
@@ -47,11 +46,15 @@ export function exceptionWorkflowId(clientId: string, exceptionId: string): stri
   return `exception/${clientId}/${exceptionId}`;
 }
 
-/** An exception id from what it covers and when it was asked for: the same request twice is one exception. */
-export function exceptionIdFor(clientId: string, requestedAt: Date, hostnames: readonly string[], patchIds: readonly string[]): string {
+/**
+ * The one exception id format: `<client>-<YYYYMMDD>-<tag>`, readable (whose, which day) with a
+ * 7-character base-36 tag. The tag is a keyed hash of what the exception covers (client/ids.ts), never
+ * a plain hash of hostnames: an id travels in workflow ids, mails and tickets, in clear text.
+ */
+export function exceptionIdFrom(clientId: string, requestedAt: Date, tag: string): string {
+  if (!/^[0-9a-z]{7}$/.test(tag)) throw new Error(`exception id tag must be 7 base-36 characters, got "${tag}"`);
   const day = requestedAt.toISOString().slice(0, 10).replace(/-/g, '');
-  const scope = stableHash([...hostnames].sort().join(',') + '|' + [...patchIds].sort().join(','));
-  return `${clientId}-${day}-${scope.toString(36).padStart(7, '0').slice(0, 7)}`;
+  return `${clientId}-${day}-${tag}`;
 }
 
 /** Accepts `exception/<client>/<id>` or `<client>/<id>`. */

@@ -25,8 +25,12 @@ async function main() {
   }
   const { bundleWorkflowCode } = require('@temporalio/worker');
   const started = Date.now();
+  // tsc copies no .cjs: the failure converter goes beside its compiled codec-keys.js, and into the bundle.
+  const failureConverter = path.join(root, 'activities', 'codec', 'failure-converter.cjs');
+  fs.copyFileSync(failureConverter, path.join(root, 'dist', 'activities', 'codec', 'failure-converter.cjs'));
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../dist/workflows'),
+    failureConverterPath: failureConverter,
     // Webpack chatter goes nowhere; failures still throw with the offending module named.
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn(message) { process.stderr.write(`bundle-workflows: ${message}\n`); }, error(message) { process.stderr.write(`bundle-workflows: ${message}\n`); } },
   });

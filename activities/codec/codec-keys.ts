@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { z } from 'zod';
+import { repoRoot } from '../../config/repo-root';
 import { AesGcmPayloadCodec, CODEC_KEYS_FILE_VAR, CODEC_KEYS_VAR, KEY_BYTES, type CodecKey } from './payload-codec';
 
 // Keys come only from the environment or a file it names, never from policy or workflow input.
@@ -108,8 +110,20 @@ export function createPayloadCodec(env: CodecEnv): AesGcmPayloadCodec | undefine
   return loaded ? new AesGcmPayloadCodec(loaded.keys, { keySource: loaded.source }) : undefined;
 }
 
-/** For Worker.create and new Client: the same converter on both sides, or undefined (plain payloads). */
+/**
+ * The failure converter that encodes messages and stack traces (failure-converter.cjs). Beside this
+ * file in the sources; `npm run build` copies it into dist/ and bundles it into the workflow bundle.
+ */
+export function failureConverterPath(): string {
+  const beside = join(__dirname, 'failure-converter.cjs');
+  return existsSync(beside) ? beside : join(repoRoot(), 'activities', 'codec', 'failure-converter.cjs');
+}
+
+/**
+ * For Worker.create and new Client: the same converter on both sides, or undefined (plain payloads).
+ * With keys, failures are encoded as well: otherwise their messages would be the one clear text left.
+ */
 export function createDataConverter(env: CodecEnv): DataConverter | undefined {
   const codec = createPayloadCodec(env);
-  return codec ? { payloadCodecs: [codec] } : undefined;
+  return codec ? { payloadCodecs: [codec], failureConverterPath: failureConverterPath() } : undefined;
 }

@@ -13,6 +13,12 @@ export const CODEC_KEYS_VAR = 'PATCHCTL_CODEC_KEYS';
 export const CODEC_KEYS_FILE_VAR = 'PATCHCTL_CODEC_KEYS_FILE';
 
 const ALGORITHM = 'aes-256-gcm';
+/**
+ * Authenticated with every payload besides its key id: a ciphertext made with the same key for
+ * another purpose (or by another tool sharing the key) never decrypts as a Temporal payload.
+ */
+const PURPOSE = 'patchctl/temporal-payload/v1';
+const aad = (keyId: string): Buffer => Buffer.from(`${PURPOSE}\u0000${keyId}`, 'utf8');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const KEY_BYTES = 32;
@@ -81,15 +87,25 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return payloads.map((payload) => this.encrypt(payload));
   }
 
+  // Once keys are set nothing is taken in clear text: a payload a keyless CLI or worker wrote (or
+  // someone injected through the UI) is refused, not quietly accepted beside the encrypted ones.
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => (isEncryptedPayload(payload) ? this.decrypt(payload) : payload));
+    return payloads.map((payload) => {
+      if (isEncryptedPayload(payload)) return this.decrypt(payload);
+      const encoding = metadataText(payload, 'encoding') ?? 'no encoding';
+      throw new PayloadDecryptionError(
+        `payload is not encrypted (${encoding}), but ${this.keySource} is set: it was written by a CLI or worker without keys; ` +
+          `set the same PATCHCTL_CODEC_KEYS on every worker and CLI (the histories replayed from tests/replay or an evidence bundle are decrypted already and need no codec)`,
+        undefined,
+      );
+    });
   }
 
   private encrypt(payload: Payload): Payload {
     const plain = temporal.api.common.v1.Payload.encode(payload).finish();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.current.key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(this.current.id, 'utf8'));
+    cipher.setAAD(aad(this.current.id));
     const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return {
       metadata: {
@@ -122,7 +138,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const tag = sealed.subarray(sealed.length - TAG_BYTES);
     const body = sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES);
     const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(keyId, 'utf8'));
+    decipher.setAAD(aad(keyId));
     decipher.setAuthTag(tag);
     let plain: Buffer;
     try {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -32,18 +32,50 @@ const manifestSchema = z.object({
   files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits'), bytes: z.number().int().min(0) })),
 });
 
-/** Bundle-relative paths with `/`, sorted, without the manifest and its signature. */
-export function bundleFiles(dir: string): string[] {
-  const found: string[] = [];
+// Bundles hold decrypted histories: owner-only, whatever the umask says.
+export const BUNDLE_FILE_MODE = 0o600;
+export const BUNDLE_DIR_MODE = 0o700;
+
+interface BundleEntries {
+  /** Regular files, bundle-relative with `/`, sorted, without the manifest and its signature. */
+  files: string[];
+  /** Anything else found (symlinks, sockets, devices): a bundle holds only regular files and folders. */
+  irregular: BundleProblem[];
+}
+
+function irregularKind(stats: { isSymbolicLink(): boolean }): string {
+  return stats.isSymbolicLink() ? 'a symlink, not a regular file: a bundle holds only regular files' : 'not a regular file: a bundle holds only regular files';
+}
+
+// Dirent types come from lstat: a symlink is reported as one, never followed into what it names.
+function scanBundle(dir: string): BundleEntries {
+  const files: string[] = [];
+  const irregular: BundleProblem[] = [];
   const walk = (relative: string) => {
     for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
       const path = relative ? posix.join(relative, entry.name) : entry.name;
       if (entry.isDirectory()) walk(path);
-      else if (path !== MANIFEST && path !== SIGNATURE) found.push(path);
+      else if (!entry.isFile()) irregular.push({ path, problem: irregularKind(entry) });
+      else if (path !== MANIFEST && path !== SIGNATURE) files.push(path);
     }
   };
   walk('');
-  return found.sort();
+  return { files: files.sort(), irregular };
+}
+
+/** Bundle-relative paths of the regular files, sorted, without the manifest and its signature. */
+export function bundleFiles(dir: string): string[] {
+  return scanBundle(dir).files;
+}
+
+/** Makes every file of the bundle 0600 and every folder 0700 (the folder itself included). */
+export function restrictBundle(dir: string): void {
+  chmodSync(dir, BUNDLE_DIR_MODE);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) restrictBundle(path);
+    else if (entry.isFile()) chmodSync(path, BUNDLE_FILE_MODE);
+  }
 }
 
 function hashFile(file: string): { sha256: string; bytes: number } {
@@ -59,8 +91,9 @@ export function buildManifest(dir: string, header: Omit<Manifest, 'files'>): Man
 export function writeManifest(dir: string, header: Omit<Manifest, 'files'>, privateKey?: KeyObject): Manifest {
   const manifest = buildManifest(dir, header);
   const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(join(dir, MANIFEST), bytes);
-  if (privateKey) writeFileSync(join(dir, SIGNATURE), signBytes(bytes, privateKey));
+  writeFileSync(join(dir, MANIFEST), bytes, { mode: BUNDLE_FILE_MODE });
+  if (privateKey) writeFileSync(join(dir, SIGNATURE), signBytes(bytes, privateKey), { mode: BUNDLE_FILE_MODE });
+  restrictBundle(dir);
   return manifest;
 }
 
@@ -80,7 +113,22 @@ export interface BundleVerification {
   problems: BundleProblem[];
 }
 
-function unsafe(path: string): boolean {
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** No folder on the way to a listed file is a symlink (lstat of the file alone would follow them). */
+function parentsAreFolders(dir: string, path: string): boolean {
+  const parts = path.split('/').slice(0, -1);
+  return parts.every((_, i) => lstatOrUndefined(join(dir, ...parts.slice(0, i + 1)))?.isDirectory() === true);
+}
+
+/** A path that could leave the bundle folder: absolute, `..`, empty or `.` parts, backslashes. */
+export function unsafeBundlePath(path: string): boolean {
   return isAbsolute(path) || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '' || part === '.');
 }
 
@@ -94,7 +142,12 @@ export interface VerifyOptions {
 
 function checkSignature(dir: string, bytes: Buffer, publicKeyPem: string | undefined, problems: BundleProblem[], options: VerifyOptions): SignatureState {
   const sigFile = join(dir, SIGNATURE);
-  if (!existsSync(sigFile)) {
+  const sigStats = lstatOrUndefined(sigFile);
+  if (sigStats && !sigStats.isFile()) {
+    problems.push({ path: SIGNATURE, problem: irregularKind(sigStats) });
+    return 'invalid';
+  }
+  if (!sigStats) {
     if (!options.allowUnsigned) problems.push({ path: SIGNATURE, problem: 'missing: the bundle is not signed' });
     return 'missing';
   }
@@ -124,9 +177,11 @@ export function verifyBundle(dir: string, publicKeyPem: string | undefined, opti
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     return { ok: false, files: 0, signature: 'missing', problems: [{ path: dir, problem: 'not a directory: pass the folder `evidence export` wrote' }] };
   }
-  if (!existsSync(manifestFile)) {
+  const manifestStats = lstatOrUndefined(manifestFile);
+  if (!manifestStats) {
     return { ok: false, files: 0, signature: 'missing', problems: [{ path: MANIFEST, problem: 'missing: this is not an evidence bundle, or its manifest was removed' }] };
   }
+  if (!manifestStats.isFile()) return { ok: false, files: 0, signature: 'missing', problems: [{ path: MANIFEST, problem: irregularKind(manifestStats) }] };
   const bytes = readFileSync(manifestFile);
   let manifest: Manifest;
   try {
@@ -141,13 +196,23 @@ export function verifyBundle(dir: string, publicKeyPem: string | undefined, opti
   }
   const listed = new Set<string>();
   for (const file of manifest.files) {
-    if (unsafe(file.path)) {
+    if (unsafeBundlePath(file.path)) {
       problems.push({ path: file.path, problem: 'listed with a path outside the bundle' });
+      continue;
+    }
+    if (listed.has(file.path)) {
+      problems.push({ path: file.path, problem: 'listed twice in the manifest' });
       continue;
     }
     listed.add(file.path);
     const onDisk = join(dir, ...file.path.split('/'));
-    if (!existsSync(onDisk) || !statSync(onDisk).isFile()) {
+    const stats = lstatOrUndefined(onDisk);
+    // A symlink is never followed: it could name a file outside the bundle that happens to match.
+    if (stats && !stats.isFile() && !stats.isDirectory()) {
+      problems.push({ path: file.path, problem: irregularKind(stats) });
+      continue;
+    }
+    if (!stats?.isFile() || !parentsAreFolders(dir, file.path)) {
       problems.push({ path: file.path, problem: 'listed in the manifest but missing' });
       continue;
     }
@@ -158,9 +223,12 @@ export function verifyBundle(dir: string, publicKeyPem: string | undefined, opti
       problems.push({ path: file.path, problem: `size does not match the manifest (expected ${file.bytes} bytes, got ${actual.bytes})` });
     }
   }
-  for (const path of bundleFiles(dir)) {
+  const found = scanBundle(dir);
+  for (const path of found.files) {
     if (!listed.has(path)) problems.push({ path, problem: 'not listed in the manifest (added after export)' });
   }
+  // A symlink already named above (listed, then refused) is not named twice.
+  for (const entry of found.irregular) if (!listed.has(entry.path)) problems.push(entry);
   const signature = checkSignature(dir, bytes, publicKeyPem, problems, options);
   return { ok: problems.length === 0, manifest, files: manifest.files.length, signature, problems };
 }

@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { createDataConverter } from '../codec/codec-keys';
 import { workflowIdFromFileName } from './history-source';
 
 export type WorkflowCode = Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'>;
@@ -24,13 +23,15 @@ export interface ReplayOutcome {
 
 /**
  * Replays each history against the workflow code (the caller says which: workers/workflow-source.ts
- * finds the code this patchctl runs), in order, reporting each one.
+ * finds the code this patchctl runs), in order, reporting each one. No payload codec: every history
+ * arrives decrypted (export and the live fetch decode with the keys; the committed fixtures of
+ * tests/replay are plain), and a codec with keys refuses plaintext payloads.
  */
 export async function replayHistories(inputs: readonly ReplayInput[], code: WorkflowCode): Promise<ReplayOutcome[]> {
   const outcomes: ReplayOutcome[] = [];
   let i = 0;
   const histories = inputs.map((input) => ({ workflowId: input.workflowId, history: input.history }));
-  for await (const result of Worker.runReplayHistories({ ...code, dataConverter: createDataConverter(process.env), replayName: 'patchctl-evidence-replay' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ ...code, replayName: 'patchctl-evidence-replay' }, histories)) {
     const input = inputs[i++]!;
     const error = result.error;
     outcomes.push({

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 // Ed25519: small keys, deterministic signatures, in node:crypto without extra dependencies.
 
@@ -31,4 +31,13 @@ export function signatureValid(data: Buffer, signatureText: string, publicKey: K
   const signature = Buffer.from(signatureText.trim(), 'base64');
   if (signature.length !== 64) return false;
   return verify(null, data, publicKey, signature);
+}
+
+/**
+ * `SHA256:` and the unpadded base64 SHA-256 of the key's DER (SubjectPublicKeyInfo), as ssh-keygen
+ * prints fingerprints: short enough to read out over the phone when the auditor pins a key.
+ */
+export function keyFingerprint(publicKeyPem: string): string {
+  const der = parseEd25519Key(publicKeyPem, 'public').export({ type: 'spki', format: 'der' });
+  return `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`;
 }

@@ -1,7 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { zipSync } from 'fflate';
 import type { MonthlyReport } from '../../domain/reporting/monthly-report';
 import { bundleFiles, MANIFEST, SIGNATURE, writeManifest, type Manifest } from '../evidence/manifest';
 import { parseEd25519Key } from '../evidence/signing';
@@ -80,13 +79,5 @@ export async function writeReportBundle(
   return { dir, files: manifest.files.map((f) => f.path), pdf, signed: Boolean(options.signingKey), manifest, manifestSha256 };
 }
 
-/** The bundle folder as one .zip (manifest and signature included), for a single attachment or upload. */
-export function zipBundle(dir: string, zipFile: string): void {
-  const entries: Record<string, Uint8Array> = {};
-  for (const path of [...bundleFiles(dir), MANIFEST, SIGNATURE]) {
-    const file = join(dir, ...path.split('/'));
-    if (existsSync(file)) entries[path] = readFileSync(file);
-  }
-  // A fixed timestamp keeps the archive byte-for-byte reproducible for the same bundle.
-  writeFileSync(zipFile, zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') }));
-}
+// The evidence layer zips every kind of bundle (cycle, HIPAA, report) the same way.
+export { zipBundle } from '../evidence/bundle-zip';

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DevInfo } from '../dev-stack/dev-info';
 import { defineCommand } from './define-command';
@@ -28,12 +29,17 @@ export function codecServerCommand(): Command {
     description: 'serve the payload codec over HTTP so the Temporal UI and `temporal --codec-endpoint` show decrypted payloads',
     options: {
       port: option('--port <n>', 'port to listen on', ({ z }) => z.coerce.number().int().min(0).max(65535), { default: '8081' }),
-      host: option('--host <address>', 'address to bind; anyone who can reach it can decrypt payloads', ({ z }) => z.string().min(1), { default: '127.0.0.1' }),
+      host: option('--host <address>', 'address to bind; keep it on loopback (anyone holding the token can decrypt payloads)', ({ z }) => z.string().min(1), { default: '127.0.0.1' }),
+      tokenFile: option('--token-file <file>', 'bearer token callers must send (default: .patchctl/codec-server.token, created 0600 when missing; refused when others can read it)', ({ z }) => z.string().min(1)),
+      allowEncode: option('--allow-encode', 'serve /encode too (off: whoever encodes can write payloads the workers accept)', ({ z }) => z.boolean()),
+      allowHost: option('--allow-host <name>', 'a Host name besides 127.0.0.1, localhost and ::1 that requests may name, e.g. behind a proxy (repeatable)', ({ z }) => z.array(z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')), { repeatable: true }),
       corsOrigin: option('--cors-origin <url>', 'Temporal UI origin allowed to call it (repeatable; default: the UI of `patchctl dev` in this directory)', (kit) => kit.z.array(originSchema(kit)), { repeatable: true }),
     },
     run: async (opts) => {
-      const [{ CodecKeyError, createPayloadCodec }, { startCodecServer }, { waitForStop }, { badInput }, { loadEnv }] = await Promise.all([
+      const [{ CodecKeyError, createPayloadCodec }, { readSecretFile, SecretFileError }, { stateDir }, { startCodecServer }, { waitForStop }, { badInput }, { loadEnv }] = await Promise.all([
         import('../../activities/codec/codec-keys.js'),
+        import('../../activities/codec/secret-file.js'),
+        import('../dev-stack/dev-info.js'),
         import('../web/codec-server.js'),
         import('../dev-stack/stop-signal.js'),
         import('../errors.js'),
@@ -52,10 +58,28 @@ export function codecServerCommand(): Command {
         throw badInput('no payload encryption keys are configured', 'set PATCHCTL_CODEC_KEYS (id:base64key,…) or PATCHCTL_CODEC_KEYS_FILE to the keys the workers use');
       }
       const corsOrigins = (opts.corsOrigin ?? devUiOrigins(readLiveDevInfo())).map((o) => o.replace(/\/$/, ''));
-      const server = await startCodecServer({ codec, namespace: env.TEMPORAL_NAMESPACE, host: opts.host, port: opts.port, corsOrigins });
+      const tokenFile = opts.tokenFile ?? join(stateDir(), 'codec-server.token');
+      let token;
+      try {
+        token = readSecretFile(tokenFile, { create: opts.tokenFile === undefined, what: 'codec server token' });
+      } catch (err) {
+        if (err instanceof SecretFileError) throw badInput(err.message, err.fix);
+        throw err;
+      }
+      const server = await startCodecServer({
+        codec,
+        namespace: env.TEMPORAL_NAMESPACE,
+        host: opts.host,
+        port: opts.port,
+        corsOrigins,
+        token: token.secret,
+        allowEncode: opts.allowEncode,
+        allowedHosts: opts.allowHost,
+      });
       info(`patchctl codec-server: ${server.url} (namespace ${env.TEMPORAL_NAMESPACE}, encrypting with key id ${codec.currentKeyId}); Ctrl-C stops it`);
       info(corsOrigins.length > 0 ? `  browser origins allowed: ${corsOrigins.join(', ')}` : '  no browser origin allowed: pass --cors-origin <Temporal UI URL> for the UI');
-      info(`  Temporal UI: set its codec endpoint to ${server.url}; CLI: temporal workflow show --codec-endpoint ${server.url} …`);
+      info(`  bearer token: ${token.created ? 'created in' : 'from'} ${tokenFile}; /encode ${opts.allowEncode ? 'on (--allow-encode)' : 'off'}`);
+      info(`  CLI: temporal workflow show --codec-endpoint ${server.url} --codec-auth "Bearer $(cat ${tokenFile})" …`);
       await waitForStop(new Promise<string>(() => undefined));
       await server.close();
     },

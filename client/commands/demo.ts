@@ -17,7 +17,8 @@ import { driveException } from '../demo/drive-exception';
 import { demoMonthlyReport, demoReportLines } from '../demo/report-step';
 import { runTriageStep } from '../demo/triage-step';
 import type { ExceptionRequest } from '../../domain/exception/exception';
-import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { exceptionWorkflowId } from '../../domain/ids';
+import { exceptionIdFor, exceptionIdSecret } from '../ids';
 import { readLiveDevInfo } from '../dev-stack/dev-info';
 import type { DevStack } from '../dev-stack/start-dev-stack';
 import { failed } from '../errors';
@@ -139,7 +140,7 @@ export function demoCommand(): Command {
         const now = new Date();
         const exceptionRequests: ExceptionRequest[] = [
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, runId], []),
+            exceptionId: exceptionIdFor('riverside-dental', now, [deferredHost, runId], [], exceptionIdSecret()),
             clientId: 'riverside-dental',
             kind: 'deferral',
             hostnames: [deferredHost],
@@ -150,7 +151,7 @@ export function demoCommand(): Command {
             controls: [{ category: 'extra-monitoring', description: 'EDR in block mode, daily review' }],
           },
           {
-            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, runId], ['lane']),
+            exceptionId: exceptionIdFor('riverside-dental', now, [laneHost, runId], ['lane'], exceptionIdSecret()),
             clientId: 'riverside-dental',
             kind: 'isolated-lane',
             hostnames: [laneHost],

@@ -4,7 +4,8 @@ import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
 import type { InputProblem } from '../../config/problems';
 import { exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
-import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { exceptionWorkflowId } from '../../domain/ids';
+import { exceptionIdFor, exceptionIdSecret } from '../ids';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
 import { badInput, notFound } from '../errors';
@@ -53,7 +54,7 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
   const requestedAt = new Date();
   const hostnames = [...new Set(ask.hostnames)];
   const patchIds = [...new Set(ask.patchIds)];
-  const exceptionId = exceptionIdFor(ask.clientId, requestedAt, hostnames, patchIds);
+  const exceptionId = exceptionIdFor(ask.clientId, requestedAt, hostnames, patchIds, exceptionIdSecret());
   const request: ExceptionRequest = { ...ask, exceptionId, hostnames, patchIds, requestedBy: actor(ask.requestedBy) };
   // The workflow checks the same rules; checking here first names the field and starts nothing.
   const problems: InputProblem[] = exceptionRequestProblems(request, exceptionRulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({

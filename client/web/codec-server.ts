@@ -1,7 +1,9 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { isEncryptedPayload } from '../../activities/codec/payload-codec';
 
 // The Temporal codec server protocol: POST …/encode and …/decode with a proto-JSON `{payloads:[…]}`
 // (metadata values and data base64), answered in kind. The Temporal UI calls it from the browser, so
@@ -30,6 +32,16 @@ export interface CodecServerOptions {
   port?: number;
   /** Browser origins (the Temporal UI) allowed to call it, e.g. http://localhost:8233. */
   corsOrigins?: readonly string[];
+  /** The bearer token every request must carry (`Authorization: Bearer …`); from a 0600 file. */
+  token: string;
+  /** Serve /encode too: whoever can encode can write payloads that workers accept as ours. */
+  allowEncode?: boolean;
+  /**
+   * Host names besides the loopback ones (127.0.0.1, localhost, ::1) that requests may name, for a
+   * server behind a proxy. Everything else is refused: DNS rebinding gives a page a loopback address
+   * under its own name, and would otherwise turn this server into its decryption oracle.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface RunningCodecServer {
@@ -94,9 +106,34 @@ function toJson(p: Payload): { metadata: Record<string, string>; data?: string }
   return p.data ? { metadata, data: b64(p.data) } : { metadata };
 }
 
+// Showing a plaintext payload is not accepting it: the UI sends every payload of a history here,
+// including clear ones written before keys were set, and should still show the rest.
+async function decodeForDisplay(codec: PayloadCodec, payloads: Payload[]): Promise<Payload[]> {
+  return Promise.all(payloads.map(async (p) => (isEncryptedPayload(p) ? (await codec.decode([p]))[0]! : p)));
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
+
+/** The host name of a Host header (`[::1]:8081` → `::1`), lower-cased; undefined when malformed. */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/i.exec(header.trim());
+  return (match?.[1] ?? match?.[2])?.toLowerCase();
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
 /** Starts the codec HTTP server; resolves once it listens. */
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
+  if (!options.token) throw new Error('the codec server needs a bearer token: it decrypts for whoever can reach it');
   const origins = new Set(options.corsOrigins ?? []);
+  const hosts = new Set([...LOOPBACK_HOSTS, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  const expected = digest(options.token);
+  // Hashes of equal length, so the comparison takes the same time whatever was sent.
+  const tokenMatches = (header: string | undefined): boolean => {
+    const match = /^Bearer (\S+)$/.exec(header ?? '');
+    return match !== null && timingSafeEqual(digest(match[1]!), expected);
+  };
 
   const applyCors = (req: IncomingMessage, res: ServerResponse): boolean => {
     const origin = req.headers.origin;
@@ -114,6 +151,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = hostName(req.headers.host);
+    if (!host || !hosts.has(host)) {
+      throw new HttpProblem(421, `Host "${req.headers.host ?? ''}" is not served here: only ${[...hosts].join(', ')} (a page elsewhere reaching this port through DNS rebinding is refused)`);
+    }
     const allowed = applyCors(req, res);
     const operation = new URL(req.url ?? '/', 'http://codec').pathname.replace(/\/+$/, '').split('/').pop();
     if (operation !== 'encode' && operation !== 'decode') throw new HttpProblem(404, `no such endpoint ${req.url}; use POST /encode or POST /decode`);
@@ -131,6 +172,16 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       res.setHeader('Allow', 'POST, OPTIONS');
       throw new HttpProblem(405, `${req.method} is not supported; use POST`);
     }
+    if (!tokenMatches(req.headers.authorization)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new HttpProblem(401, 'missing or wrong bearer token: send "Authorization: Bearer <token>" with the token of the file the codec server was started with');
+    }
+    // A browser sends text/plain and form types cross-origin without a preflight; JSON needs one.
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') throw new HttpProblem(415, `Content-Type "${req.headers['content-type'] ?? ''}" is not accepted; send application/json`);
+    if (operation === 'encode' && !options.allowEncode) {
+      throw new HttpProblem(403, '/encode is off: whoever encodes can write payloads the workers accept; start the codec server with --allow-encode to serve it');
+    }
     const namespace = req.headers['x-namespace'];
     if (typeof namespace === 'string' && namespace !== '' && namespace !== options.namespace) {
       throw new HttpProblem(403, `this codec server handles namespace "${options.namespace}", not "${namespace}"`);
@@ -139,7 +190,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     const payloads = body.payloads.map(fromJson);
     let result;
     try {
-      result = operation === 'encode' ? await options.codec.encode(payloads) : await options.codec.decode(payloads);
+      result = operation === 'encode' ? await options.codec.encode(payloads) : await decodeForDisplay(options.codec, payloads);
     } catch (err) {
       throw new HttpProblem(400, (err as Error).message);
     }
@@ -154,17 +205,17 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       else res.end();
     });
   });
-  const host = options.host ?? '127.0.0.1';
+  const bind = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(options.port ?? 0, bind, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${bind.includes(':') ? `[${bind}]` : bind}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -75,7 +75,7 @@ function spread<T extends { family: string }>(items: T[], count: number | undefi
   return picked;
 }
 
-async function withDatabase<T>(serverUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(serverUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
   const name = `patchctl_input_fuzz_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl });
   await admin.connect();

@@ -7,7 +7,8 @@ import type { ActivityDeps } from '../../activities/deps';
 import { listExceptions } from '../../activities/store/exception-store';
 import type { PatchPolicy } from '../../config/policy-schema';
 import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
-import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { exceptionWorkflowId } from '../../domain/ids';
+import { exceptionIdFor } from '../../client/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';
 import { TASK_QUEUE, createTestWorker, loadTestPolicy, seedFleet, startTimeSkipping } from '../support/cycle-harness';
@@ -58,7 +59,7 @@ const now = async () => env.currentTimeMs();
 async function start(hostname: string, days: number): Promise<WorkflowHandle<typeof patchException>> {
   const at = await now();
   const request: ExceptionRequest = {
-    exceptionId: exceptionIdFor(CLIENT, new Date(at), [hostname], []),
+    exceptionId: exceptionIdFor(CLIENT, new Date(at), [hostname], [], 'exception-register-test-secret'),
     clientId: CLIENT,
     kind: 'deferral',
     hostnames: [hostname],

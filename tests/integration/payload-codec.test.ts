@@ -36,6 +36,7 @@ const TASK_QUEUE = 'patchctl-codec-test';
 const UI_ORIGIN = 'http://localhost:8233';
 const KEYS = { PATCHCTL_CODEC_KEYS: `2026-q1:${randomBytes(32).toString('base64')},2025-q4:${randomBytes(32).toString('base64')}` };
 const CYCLE_ID = cycleWorkflowId('clinic', 'codec-1');
+const CODEC_TOKEN = randomBytes(32).toString('base64url');
 const RING_IDS = (['canary', 'pilot', 'production'] as const).map((ring) => ringWorkflowId(CYCLE_ID, ring));
 
 const execFileAsync = promisify(execFile);
@@ -72,7 +73,7 @@ beforeAll(async () => {
   const connection = await Connection.connect({ address: server.address });
   codecClient = new Client({ connection, dataConverter: createDataConverter(KEYS) });
   rawClient = new Client({ connection });
-  codecServer = await startCodecServer({ codec, namespace: 'default', corsOrigins: [UI_ORIGIN] });
+  codecServer = await startCodecServer({ codec, namespace: 'default', corsOrigins: [UI_ORIGIN], token: CODEC_TOKEN, allowEncode: true });
 
   const worker = await Worker.create({
     connection: (workerConnection = await NativeConnection.connect({ address: server.address })),
@@ -164,14 +165,14 @@ describe('payload encryption on the real dev server', () => {
       (await execFileAsync(temporalCli, ['workflow', 'show', '--address', server.address, '--workflow-id', RING_IDS[0]!, '--output', 'json', ...extra], { maxBuffer: 64 * 1024 * 1024 })).stdout;
     const raw = await show([]);
     expect(hostnames.find((h) => raw.includes(h) || payloadTexts(raw).some((t) => t.includes(h)))).toBeUndefined();
-    const viaCodec = await show(['--codec-endpoint', codecServer.url]);
+    const viaCodec = await show(['--codec-endpoint', codecServer.url, '--codec-auth', `Bearer ${CODEC_TOKEN}`]);
     expect(hostnames.some((h) => payloadTexts(viaCodec).some((t) => t.includes(h)))).toBe(true);
   });
 });
 
 describe('patchctl codec server', () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(`${codecServer.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', ...headers }, body: JSON.stringify(body) });
+    fetch(`${codecServer.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Namespace': 'default', Authorization: `Bearer ${CODEC_TOKEN}`, ...headers }, body: JSON.stringify(body) });
 
   /** An activity result from the canary's stored history that, decrypted, names an asset. */
   async function encryptedPayloadFromHistory(): Promise<JSONPayload> {
@@ -234,9 +235,9 @@ describe('patchctl codec server', () => {
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: string }).error).toMatch(/^payloads\[0\]\.data: must be base64/);
 
-    const foreign = await startCodecServer({ codec: createPayloadCodec({ PATCHCTL_CODEC_KEYS: `2027-q1:${randomBytes(32).toString('base64')}` })!, namespace: 'default' });
+    const foreign = await startCodecServer({ codec: createPayloadCodec({ PATCHCTL_CODEC_KEYS: `2027-q1:${randomBytes(32).toString('base64')}` })!, namespace: 'default', token: CODEC_TOKEN });
     try {
-      const response = await fetch(`${foreign.url}/decode`, { method: 'POST', body: JSON.stringify({ payloads: [await encryptedPayloadFromHistory()] }) });
+      const response = await fetch(`${foreign.url}/decode`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${CODEC_TOKEN}` }, body: JSON.stringify({ payloads: [await encryptedPayloadFromHistory()] }) });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(/codec key id "2026-q1", which is not in PATCHCTL_CODEC_KEYS/);
     } finally {

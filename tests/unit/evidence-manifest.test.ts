@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,5 +109,55 @@ describe('evidence manifest', () => {
     writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
     const result = verifyBundle(dir, msp.publicKeyPem);
     expect(result.problems).toContainEqual({ path: '../outside.txt', problem: 'listed with a path outside the bundle' });
+  });
+
+  it('names an absolute manifest path as outside the bundle too', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+    manifest.files.push({ path: '/etc/hostname', sha256: '0'.repeat(64), bytes: 0 });
+    writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+    expect(verifyBundle(dir, msp.publicKeyPem).problems).toContainEqual({ path: '/etc/hostname', problem: 'listed with a path outside the bundle' });
+  });
+
+  it('names a listed file replaced by a symlink to identical content, and an added symlink', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'patchctl-outside-'));
+    try {
+      writeFileSync(join(outside, 'summary.md'), FILES['summary.md']!);
+      unlinkSync(join(dir, 'summary.md'));
+      symlinkSync(join(outside, 'summary.md'), join(dir, 'summary.md'));
+      symlinkSync(outside, join(dir, 'linked-folder'));
+      const result = verifyBundle(dir, msp.publicKeyPem);
+      expect(result.ok).toBe(false);
+      expect(result.problems).toContainEqual({ path: 'summary.md', problem: expect.stringContaining('a symlink, not a regular file') });
+      expect(result.problems).toContainEqual({ path: 'linked-folder', problem: expect.stringContaining('a symlink, not a regular file') });
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('names a symlinked manifest.json instead of following it', () => {
+    const outside = mkdtempSync(join(tmpdir(), 'patchctl-outside-'));
+    try {
+      writeFileSync(join(outside, MANIFEST), readFileSync(join(dir, MANIFEST)));
+      unlinkSync(join(dir, MANIFEST));
+      symlinkSync(join(outside, MANIFEST), join(dir, MANIFEST));
+      expect(verifyBundle(dir, msp.publicKeyPem)).toMatchObject({ ok: false, problems: [{ path: MANIFEST, problem: expect.stringContaining('a symlink, not a regular file') }] });
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('names a path listed twice', () => {
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+    manifest.files.push(manifest.files[0]);
+    writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+    expect(verifyBundle(dir, msp.publicKeyPem).problems).toContainEqual({ path: manifest.files[0].path, problem: 'listed twice in the manifest' });
+  });
+
+  it('leaves every file 0600 and every folder 0700: bundles hold decrypted histories', () => {
+    expect(statSync(join(dir, MANIFEST)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, SIGNATURE)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'histories', 'cycle%2Fclinic%2Fc1.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'histories')).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

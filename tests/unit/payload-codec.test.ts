@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CodecKeyError, createDataConverter, loadCodecKeys, parseCodecKeys } from '../../activities/codec/codec-keys';
 import { AesGcmPayloadCodec, decodeProtoJson, PayloadDecryptionError } from '../../activities/codec/payload-codec';
 import { payloadToJSON } from '@temporalio/common/lib/proto-utils';
+import { decodeOptionalFailureToOptionalError, encodeErrorToFailure } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/data-converter-helpers';
+import { temporal } from '@temporalio/proto';
 
 const key = (): string => randomBytes(32).toString('base64');
 const OLD = key();
@@ -76,12 +79,32 @@ describe('AesGcmPayloadCodec', () => {
     await expect(codec.decode([relabelled])).rejects.toThrow(/key id "b" failed authentication/);
   });
 
-  it('passes payloads that are not encrypted through unchanged', async () => {
+  it('refuses a plaintext payload once keys are set, naming the fix (a CLI or worker without keys wrote it)', async () => {
     const codec = codecFrom(`k1:${NEW}`);
-    const plain = toPayload({ hello: 'world' });
-    const [out] = await codec.decode([plain]);
-    expect(out).toBe(plain);
-    expect(fromPayload(out!)).toEqual({ hello: 'world' });
+    const decode = codec.decode([toPayload({ hello: 'world' })]);
+    await expect(decode).rejects.toBeInstanceOf(PayloadDecryptionError);
+    await expect(decode).rejects.toThrow(/payload is not encrypted.*PATCHCTL_CODEC_KEYS is set.*same PATCHCTL_CODEC_KEYS on every worker and CLI/);
+  });
+
+  it('binds the purpose as well as the key id: the same key under the bare key id does not authenticate', async () => {
+    const keyBytes = Buffer.from(NEW, 'base64');
+    const plain = temporal.api.common.v1.Payload.encode(toPayload(ASSET)).finish();
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', keyBytes, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from('k1'));
+    const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    const sealed = { metadata: { encoding: Buffer.from('binary/encrypted'), 'encryption-key-id': Buffer.from('k1') }, data };
+    await expect(codecFrom(`k1:${NEW}`).decode([sealed])).rejects.toThrow(/key id "k1" failed authentication/);
+  });
+
+  it('encodes failure messages and stack traces too, so a vendor error naming a host is ciphertext', async () => {
+    const converter = loadDataConverter(createDataConverter({ PATCHCTL_CODEC_KEYS: `k1:${NEW}` }));
+    const failure = await encodeErrorToFailure(converter, new Error('connect ECONNREFUSED riverside-srv-0007.clinic.example:443'));
+    const bytes = Buffer.from(temporal.api.failure.v1.Failure.encode(failure).finish()).toString('latin1');
+    expect(bytes).not.toContain('riverside');
+    expect(failure.message).not.toContain('riverside');
+    const decoded = await decodeOptionalFailureToOptionalError(converter, failure);
+    expect(decoded?.message).toBe('connect ECONNREFUSED riverside-srv-0007.clinic.example:443');
   });
 
   it('decrypts every encrypted payload nested in a proto-JSON history document', async () => {

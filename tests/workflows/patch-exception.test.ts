@@ -8,7 +8,8 @@ import type { PatchPolicy } from '../../config/policy-schema';
 import { approvalMessage } from '../../domain/approval-signature';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
-import { exceptionIdFor, exceptionWorkflowId } from '../../domain/ids';
+import { exceptionWorkflowId } from '../../domain/ids';
+import { exceptionIdFor } from '../../client/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, renewExceptionUpdate, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';
 import { TASK_QUEUE, createCycleHarness, createTestWorker, loadTestPolicy, recordHistories, startTimeSkipping, type CycleHarness } from '../support/cycle-harness';
@@ -86,7 +87,7 @@ async function request(hostnames: string[], over: Partial<ExceptionRequest> = {}
   const requestedAt = new Date(await now());
   const patchIds = over.patchIds ?? [];
   const input: ExceptionRequest = {
-    exceptionId: exceptionIdFor(CLIENT, requestedAt, hostnames, patchIds),
+    exceptionId: exceptionIdFor(CLIENT, requestedAt, hostnames, patchIds, 'patch-exception-test-secret'),
     clientId: CLIENT,
     kind: 'deferral',
     hostnames,

@@ -18,12 +18,12 @@ export function evidenceHipaaCommand(): Command {
       client: clientOption('client id'),
       from: option('--from <date>', 'first day, YYYY-MM-DD (UTC)', day, { required: true }),
       to: option('--to <date>', 'last day, YYYY-MM-DD (UTC), included', day, { required: true }),
-      out: option('--out <dir>', 'new or empty directory for the bundle', ({ z }) => z.string().min(1, 'must name a directory'), { required: true }),
+      out: option('--out <dir|file.zip>', 'new or empty directory for the bundle, or a new FILE.zip', ({ z }) => z.string().min(1, 'must name a directory or a .zip file'), { required: true }),
       json: jsonOption('print what was written as one JSON document'),
     },
     check: (o) => (o.from > o.to ? [{ key: 'to', message: 'must not be before --from' }] : []),
     run: async (opts) => {
-      const [{ createPool }, { evidenceSigningKey, KEY_FILE_VARIABLE, prepareBundleDir }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }, { loadPolicy }] = await Promise.all([
+      const [{ createPool }, { abandonBundleTarget, evidenceSigningKey, finishBundleTarget, KEY_FILE_VARIABLE, prepareBundleTarget }, { exportHipaaEvidence }, { notFound }, { resolveDatabaseUrl }, { loadPolicy }] = await Promise.all([
         import('../../../activities/store/pool.js'),
         import('../../../activities/evidence/bundle-keys.js'),
         import('../../../activities/evidence/hipaa-bundle.js'),
@@ -37,9 +37,16 @@ export function evidenceHipaaCommand(): Command {
       try {
         const known = await db.query('SELECT 1 FROM clients WHERE id = $1', [opts.client]);
         if (known.rowCount === 0) throw notFound(`no client "${opts.client}" in the patchctl database`, 'import its inventory first with `patchctl inventory import FILE --client ID`');
-        const dir = prepareBundleDir(opts.out);
+        const target = prepareBundleTarget(opts.out);
         if (!signingKey) process.stderr.write(`warning: ${KEY_FILE_VARIABLE} is not set: the bundle gets no manifest.sig\n`);
-        const result = await exportHipaaEvidence({ db, clientId: opts.client, from: opts.from, to: opts.to, dir, signingKey, policy });
+        let result;
+        try {
+          const exported = await exportHipaaEvidence({ db, clientId: opts.client, from: opts.from, to: opts.to, dir: target.dir, signingKey, policy });
+          result = { ...exported, dir: finishBundleTarget(target) };
+        } finally {
+          abandonBundleTarget(target);
+        }
+        const dir = result.dir;
         const { manifest: _manifest, ...doc } = result;
         if (opts.json) printJson(doc);
         else {

@@ -22,7 +22,9 @@ export function evidenceReplayCommand(): Command {
     args: [['[workflow-id]', 'fetch this workflow (every run) from Temporal']],
     options: {
       file: option('--file <history.json>', 'a history file of a bundle instead (workflow id from the file name)', ({ z }) => z.string().min(1)),
-      bundle: option('--bundle <dir>', 'every history of an exported bundle', ({ z }) => z.string().min(1)),
+      bundle: option('--bundle <dir|file.zip>', 'every history of an exported bundle, after the bundle verifies (as `evidence verify` checks it)', ({ z }) => z.string().min(1)),
+      publicKey: option('--public-key <file>', 'with --bundle: the MSP public key (PEM) you hold, outside the bundle (default: msp.evidencePublicKey of the policy outside the bundle)', ({ z }) => z.string().min(1)),
+      allowUnsigned: option('--allow-unsigned', 'with --bundle: replay a bundle without manifest.sig whose hashes match', ({ z }) => z.boolean()),
       workflowId: option('--workflow-id <id>', 'the workflow id of --file when its name does not carry it', ({ z }) => z.string().min(1)),
       json: jsonOption('print {"consistent", "histories":[…]} as one JSON document'),
     },
@@ -48,7 +50,11 @@ export function evidenceReplayCommand(): Command {
       let inputs: ReplayInput[];
       try {
         if (opts.file) inputs = [replay.readHistoryFile(opts.file, opts.workflowId)];
-        else if (opts.bundle) inputs = replay.readBundleHistories(opts.bundle);
+        else if (opts.bundle) {
+          // Only verified bytes are replayed: a history slipped into a bundle proves nothing.
+          const { verifyEvidence } = await import('../../use-cases/verify-evidence.js');
+          inputs = verifyEvidence(opts.bundle, { publicKeyFile: opts.publicKey, allowUnsigned: opts.allowUnsigned }, (dir) => replay.readBundleHistories(dir)).used!;
+        }
         else {
           const workflowId = workflowIdFrom(ref!, cycleWorkflowIdFrom);
           const runs = await withClient(resolveTemporalTarget(), (client) => fetchRunChain(temporalHistorySource(client), workflowId));

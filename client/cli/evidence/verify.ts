@@ -7,10 +7,10 @@ import { info, printJson } from '../output';
 export function evidenceVerifyCommand(): Command {
   return defineCommand({
     name: 'verify',
-    description: 'check an evidence bundle: every file hash against manifest.json, no file missing or added, and manifest.sig against the MSP public key',
-    args: [['<path>', 'the bundle directory']],
+    description: 'check an evidence bundle (folder or .zip): every file a regular file whose hash matches manifest.json, none missing or added, and manifest.sig against the MSP public key you hold (never one inside the bundle)',
+    args: [['<path>', 'the bundle folder or .zip']],
     options: {
-      publicKey: option('--public-key <file>', 'PEM public key (default: msp.evidencePublicKey of the policy)', ({ z }) => z.string().min(1)),
+      publicKey: option('--public-key <file>', 'the MSP public key (PEM) you got yourself, outside the bundle (default: msp.evidencePublicKey of PATCHCTL_CONFIG or ./patchctl.yaml, also outside the bundle)', ({ z }) => z.string().min(1)),
       allowUnsigned: option(
         '--allow-unsigned',
         'accept a bundle without manifest.sig on its hashes alone (they prove the files are unchanged, not who exported them); a present signature is still checked',
@@ -19,41 +19,11 @@ export function evidenceVerifyCommand(): Command {
       json: jsonOption(),
     },
     run: async (opts, path: string) => {
-      const [{ evidencePublicKey }, { SIGNATURE, verifyBundle }, { CliError }] = await Promise.all([
-        import('../../../activities/evidence/bundle-keys.js'),
-        import('../../../activities/evidence/manifest.js'),
-        import('../../errors.js'),
-      ]);
-      const key = evidencePublicKey(opts.publicKey);
-      const result = verifyBundle(path, key.pem, { allowUnsigned: opts.allowUnsigned });
-      if (!result.ok) {
-        const problems = result.problems.map((p) => ({ path: p.path, message: p.problem }));
-        // Unsigned and otherwise intact: its own message, so nobody reads it as tampering.
-        if (result.signature === 'missing' && result.problems.every((p) => p.path === SIGNATURE)) {
-          throw new CliError(
-            `${path}: bundle is not signed (no ${SIGNATURE}), so nothing proves who exported it`,
-            'failed',
-            'ask the MSP for an export signed with PATCHCTL_EVIDENCE_KEY_FILE, or pass --allow-unsigned to check the file hashes only',
-            problems,
-          );
-        }
-        const fix = result.signature === 'no-key' ? 'pass --public-key FILE or set msp.evidencePublicKey in the policy' : 'do not trust this bundle: ask the MSP for a fresh export';
-        throw new CliError(`${path}: the bundle does not verify (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'})`, 'failed', fix, problems);
-      }
-      const unsigned = result.signature === 'missing';
-      const doc = {
-        ok: true,
-        path,
-        files: result.files,
-        signature: result.signature,
-        checked: unsigned ? 'hashes-only' : 'hashes-and-signature',
-        publicKey: unsigned ? null : key.source,
-        cycleId: result.manifest?.cycleId ?? null,
-        createdAt: result.manifest?.createdAt,
-      };
+      const { verifyEvidence } = await import('../../use-cases/verify-evidence.js');
+      const { doc } = verifyEvidence(path, { publicKeyFile: opts.publicKey, allowUnsigned: opts.allowUnsigned });
       if (opts.json) printJson(doc);
-      else if (unsigned) info(`${path}: ok — ${result.files} files match manifest.json; NOT signed: hashes only (--allow-unsigned), which shows the files are unchanged since export, not who exported them`);
-      else info(`${path}: ok — ${result.files} files match manifest.json, signature valid (${key.source})`);
+      else if (doc.checked === 'hashes-only') info(`${path}: ok — ${doc.files} files match manifest.json; NOT signed: hashes only (--allow-unsigned), which shows the files are unchanged since export, not who exported them`);
+      else info(`${path}: ok — ${doc.files} files match manifest.json, signature valid for key ${doc.fingerprint} (${doc.publicKey})`);
     },
   });
 }
