@@ -55,7 +55,7 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
   const hostnames = [...new Set(ask.hostnames)];
   const patchIds = [...new Set(ask.patchIds)];
   const exceptionId = exceptionIdFor(ask.clientId, requestedAt, hostnames, patchIds);
-  const request: ExceptionRequest = { ...ask, exceptionId, hostnames, patchIds, requestedBy: requester(policy, actor(ask.requestedBy)) };
+  const request: ExceptionRequest = { ...ask, exceptionId, hostnames, patchIds, requestedBy: actor(ask.requestedBy) };
   // The workflow checks the same rules; checking here first names the field and starts nothing.
   const problems: InputProblem[] = exceptionRequestProblems(request, exceptionRulesFor(policy, client.owner), requestedAt.getTime()).map((p) => ({
     path: label(p.field),
@@ -72,6 +72,8 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
     );
   }
 
+  // Checked after the fields, so a malformed request is named as such first.
+  requester(policy, request.requestedBy);
   const ref = `${ask.clientId}/${exceptionId}`;
   const workflowId = exceptionWorkflowId(ask.clientId, exceptionId);
   const keyFile = signingKeyFile(key);

@@ -79,7 +79,8 @@ export async function startCycle(req: StartCycleRequest): Promise<StartedCycle> 
   const name = req.name ?? cycleNameFor(requestedAt, req.severity ?? (req.patchIds ? 'patches' : 'all'));
   const workflowId = cycleWorkflowId(req.clientId, name);
   const id = `${req.clientId}/${name}`;
-  const requestedBy = requester(policy, actor(req.requestedBy));
+  // A dry run starts nothing, so anyone may preview; a real start needs a person the policy knows.
+  const requestedBy = req.dryRun ? actor(req.requestedBy) : requester(policy, actor(req.requestedBy));
 
   if (req.dryRun) {
     const databaseUrl = resolveDatabaseUrl();

@@ -48,10 +48,10 @@ export function cycleEndRecipients(rings: RingsPolicy): string[] {
 
 /**
  * Who may abort the cycle, report an incident, pause or resume it: the policy's `operators` when
- * it names them, else every ring decider and the requester.
+ * it names them, else every ring decider; and always the requester, who may stop their own cycle.
  */
 export function cycleOperators(authority: Pick<DecisionAuthority, 'operators' | 'rings'>, requestedBy: string): string[] {
-  return authority.operators ?? [...new Set([...cycleEndRecipients(authority.rings), personId(requestedBy)])];
+  return [...new Set([...(authority.operators ?? cycleEndRecipients(authority.rings)), personId(requestedBy)])];
 }
 
 /** Why `person` may not give the pending decision, or undefined when they may. */

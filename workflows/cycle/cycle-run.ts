@@ -351,9 +351,12 @@ export class CycleRun {
     if (state) refuse(FailureType.NotPending, `cannot ${CONTROL_VERB[action]} ${this.cycleId}: ${state}`);
     if (this.taken.has(control.decisionId)) refuse(FailureType.NotPending, `another ${control.decisionId} request is being decided; try again`);
     const authority = this.authority;
+    // Before the first read of the policy (an abort right after the start) only the handler can
+    // judge: it reads the policy, then runs this check again.
+    if (!authority) return control;
     const problem =
-      operatorProblem(by, authority ? cycleOperators(authority, this.requestedBy) : [], CONTROL_VERB[action]) ??
-      signatureProblem(authority?.signing, this.facts(control.decisionId, action, by, text), signature, { since: control.since, now: Date.now() });
+      operatorProblem(by, cycleOperators(authority, this.requestedBy), CONTROL_VERB[action]) ??
+      signatureProblem(authority.signing, this.facts(control.decisionId, action, by, text), signature, { since: control.since, now: Date.now() });
     if (problem) refuse(FailureType.NotAllowed, problem);
     return control;
   }
