@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -402,7 +402,6 @@ describe('patchException', () => {
     await withWorker(
       async ({ hosts }) => {
         const handle = await request([hosts[0]!], {}, tech.privateKey);
-        const exceptionId = handle.workflowId.split('/').pop() ?? '';
         // Signs over what the status shows pending, at the workflow's time (the test server's clock runs ahead).
         const signed = async (key: KeyObject, kind: 'exception-signoff' | 'exception-approve', by: string) => {
           const status = await handle.query(exceptionStatusQuery);
