@@ -6,6 +6,7 @@ import { recordCycleStatus } from './cycle/record-cycle-status';
 import { addTicketNote, closeTicket, openTicket } from './shared/psa-tickets';
 import { sendNotice } from './shared/send-notice';
 import { loadExceptionRules, recordException } from './exception/exception-activities';
+import { currentDeciders } from './shared/decision-authority';
 import { alertSlaBreaches } from './alerts/sla-alerts';
 import { forceTriagePasswordChange, loadTriageRules, lookupTriageUser, openTriageTicket, recordTriage, revokeTriageSessions } from './triage/triage-activities';
 import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } from './reporting/report-activities';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     recordCycleStatus: bind(deps, recordCycleStatus),
     loadExceptionRules: bind(deps, loadExceptionRules),
     recordException: bind(deps, recordException),
+    currentDeciders: bind(deps, currentDeciders),
     listReportClients: bind(deps, listReportClients),
     buildClientMonthlyReport: (input: { clientId: string; month: string }) => buildClientMonthlyReport(deps, input),
     mailClientMonthlyReport: bind(deps, mailClientMonthlyReport),

@@ -8,4 +8,9 @@ export interface ActivityDeps {
   policy: PatchPolicy;
   adaptersFor(clientId: string): ClientAdapters;
   mailer: MailerPort;
+  /**
+   * The policy as it is now (the worker re-reads its file); decisions are checked against it.
+   * Unset: `policy`, loaded once.
+   */
+  currentPolicy?: () => PatchPolicy;
 }

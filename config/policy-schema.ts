@@ -439,6 +439,8 @@ export const clientSchema = z
     workloadChecks: z.array(z.enum(WORKLOAD_CHECKS)).default([]),
     serviceChecks: z.array(serviceCheckSchema).default([]),
     triage: clientTriageSchema.prefault({}),
+    /** Who may abort this client's cycles, report incidents and pause them, beside the top-level `operators`. */
+    operators: z.array(identity).optional(),
     adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
     /** A regulated account (HIPAA, PCI, …): `report risk` ranks it first (the playbook's 30-day roadmap). */
@@ -518,11 +520,21 @@ export const policySchema = z
           .optional(),
       })
       .strict(),
-    /** Signed approvals: each approver's Ed25519 public key (PEM); when required, unsigned decisions are refused. */
+    /**
+     * Who may abort a cycle, report an incident and pause or resume it. Unset: the ring deciders and
+     * the person who started the cycle. A client's own `operators` add to these.
+     */
+    operators: z.array(identity).optional(),
+    /**
+     * Signed decisions: each person's Ed25519 public key (PEM); when required, unsigned decisions are
+     * refused. `delegates` are keys that sign on behalf of a named person (the approval page): the
+     * evidence then says "signed by <delegate> on behalf of <person>".
+     */
     signing: z
       .object({
         requireSignedApprovals: z.boolean().default(false),
         publicKeys: z.record(identity, ed25519PublicKey).default({}),
+        delegates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be a delegate name of lower-case letters, digits and dashes'), ed25519PublicKey).default({}),
       })
       .strict()
       .prefault({}),

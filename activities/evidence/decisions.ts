@@ -79,7 +79,10 @@ const MESSAGE_OF: Record<DecisionRecord['kind'], string | undefined> = {
   'gate-decision': 'decideGate',
   incident: 'reportIncident',
   abort: 'abortCycle',
+  pause: 'pause',
+  resume: 'resume',
   timeout: undefined,
+  start: undefined,
 };
 
 function carries(record: DecisionRecord, m: MessageEvent): boolean {

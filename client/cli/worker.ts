@@ -7,7 +7,10 @@ export function workerCommand(): Command {
   return defineCommand({
     name: 'worker',
     description: 'run a patchctl worker against TEMPORAL_ADDRESS (or a Temporal profile) and DATABASE_URL, else the dev stack of this directory',
-    options: { config: option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)', ({ z }) => z.string().min(1)) },
+    options: {
+      config: option('-c, --config <file>', 'policy file (default: PATCHCTL_CONFIG, ./patchctl.yaml, the example)', ({ z }) => z.string().min(1)),
+      allowUnsigned: option('--allow-unsigned', 'run although the policy does not require signed decisions (anyone reaching Temporal could decide as anyone); logged at every start', ({ z }) => z.boolean()),
+    },
     run: async (opts) => {
       // Loaded on use: the worker pulls in the native Temporal core, which `patchctl --help` does not need.
       const [{ loadPolicy }, { waitForStop }, { badInput, failed }, { loadEnv, resolveDatabaseUrl, resolveOutboxDir }, { resolveTemporalTarget }, { installRuntimeLogging }, { startWorker }] = await Promise.all([
@@ -45,6 +48,9 @@ export function workerCommand(): Command {
         // In production (DATABASE_URL set) a missing credential stops the worker here.
         unconfiguredVendors: env.DATABASE_URL ? 'fail' : 'refuse-calls',
         warn: (message) => info(`patchctl worker: ${message}`),
+        policyFile: loaded.file,
+        // Beside a dev stack (no DATABASE_URL) unsigned decisions are the local default; elsewhere only by explicit opt-out.
+        unsignedDecisions: opts.allowUnsigned ? 'allow-unsigned' : env.DATABASE_URL ? undefined : 'dev-stack',
       });
       // The Schedules this worker's workflows run on (monthly report, SLA alerts); created once, and
       // left as an operator set them (paused, say) on every later start.

@@ -123,6 +123,7 @@ export function demoCommand(): Command {
           // eslint-disable-next-line @typescript-eslint/no-require-imports
           const { startWorker } = require('../../workers/start-worker') as typeof import('../../workers/start-worker');
           extraWorker = await startWorker({
+            unsignedDecisions: 'dev-stack',
             temporalAddress: target.address,
             namespace: target.namespace,
             taskQueue: DEMO_TASK_QUEUE,

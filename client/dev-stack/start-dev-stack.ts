@@ -173,6 +173,7 @@ async function startDevStackOnce(options: DevStackOptions): Promise<DevStack> {
     mkdirSync(outboxDir, { recursive: true });
     log('patchctl dev: starting the worker…');
     const worker = await startWorker({
+      unsignedDecisions: 'dev-stack',
       temporalAddress: temporal.address,
       namespace: parsedEnv.TEMPORAL_NAMESPACE,
       taskQueue: parsedEnv.TEMPORAL_TASK_QUEUE,

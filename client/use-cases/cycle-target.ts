@@ -1,8 +1,11 @@
 import { userInfo, hostname } from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { PatchPolicy } from '../../config/policy-schema';
+import { requesterProblem } from '../../domain/decision-authority';
+import { knownPeople, personId } from '../../domain/identity';
 import { parseCycleRef } from '../../domain/ids';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
-import { badInput } from '../errors';
+import { badInput, notAllowed } from '../errors';
 
 /** A cycle id as users type it (`clinic/20261129-0300-critical` or `cycle/clinic/...`) → its workflow id. */
 export function cycleWorkflowIdFrom(ref: string): string {
@@ -11,9 +14,19 @@ export function cycleWorkflowIdFrom(ref: string): string {
   return parsed.workflowId;
 }
 
-/** Who is acting: the name given, else PATCHCTL_USER, else the login user on this host. */
+/** Who is acting: the name given, else PATCHCTL_USER, else the login user on this host; normalised. */
 export function actor(as: string | undefined): string {
-  return as ?? process.env.PATCHCTL_USER ?? `${userInfo().username}@${hostname()}`;
+  return personId(as ?? process.env.PATCHCTL_USER ?? `${userInfo().username}@${hostname()}`);
+}
+
+/**
+ * The requester of a cycle or exception, refused before anything starts when the policy does not
+ * know them (the workflow refuses too; this names the fix).
+ */
+export function requester(policy: PatchPolicy, person: string): string {
+  const problem = requesterProblem({ known: [...knownPeople(policy)] }, person);
+  if (problem) throw notAllowed(problem, 'name yourself with --as (or PATCHCTL_USER) as the e-mail the policy gives you a role or key under');
+  return personId(person);
 }
 
 export async function withCycle<T>(ref: string, fn: (handle: WorkflowHandle, client: Client) => Promise<T>): Promise<T> {

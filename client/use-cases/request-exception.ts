@@ -3,18 +3,19 @@ import { listAssets, UnknownClientError } from '../../activities/store/inventory
 import { migrateUp } from '../../activities/store/migrate';
 import { createPool } from '../../activities/store/pool';
 import type { InputProblem } from '../../config/problems';
-import { exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
+import { exceptionRequestFacts, exceptionRequestProblems, exceptionRulesFor, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
 import { exceptionIdFor, exceptionIdSecret } from '../ids';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
-import { badInput, notFound } from '../errors';
+import { badInput, notAllowed, notFound } from '../errors';
+import { signingKeyFile, signWithKeyFile } from './approval-signing';
 import { patchException } from '../../workflows/exception/patch-exception';
-import { actor } from './cycle-target';
+import { actor, requester } from './cycle-target';
 import { settledStatus } from './exception-target';
 import { loadPolicy } from './policy';
 
-export type ExceptionAsk = Omit<ExceptionRequest, 'exceptionId' | 'requestedBy'> & { requestedBy?: string };
+export type ExceptionAsk = Omit<ExceptionRequest, 'exceptionId' | 'requestedBy' | 'signature'> & { requestedBy?: string };
 
 export interface RequestedException {
   /** The printed id, CLIENT/ID. */
@@ -46,7 +47,7 @@ async function unknownHosts(clientId: string, hostnames: readonly string[]): Pro
  * caller's user typed it (a CLI flag, a form field). Start-then-poll: no update of the exception
  * workflow answers with its first step, so update-with-start has nothing to ask for yet.
  */
-export async function requestException(ask: ExceptionAsk, label: (field: string) => string = (f) => f): Promise<RequestedException> {
+export async function requestException(ask: ExceptionAsk, label: (field: string) => string = (f) => f, key?: string): Promise<RequestedException> {
   const { policy, file } = loadPolicy();
   const client = policy.clients.find((c) => c.id === ask.clientId);
   if (!client) throw notFound(`client "${ask.clientId}" is not in ${file}`, `known clients: ${policy.clients.map((c) => c.id).join(', ')}`);
@@ -72,16 +73,24 @@ export async function requestException(ask: ExceptionAsk, label: (field: string)
     );
   }
 
+  // Checked after the fields, so a malformed request is named as such first.
+  requester(policy, request.requestedBy);
   const ref = `${ask.clientId}/${exceptionId}`;
   const workflowId = exceptionWorkflowId(ask.clientId, exceptionId);
+  const keyFile = signingKeyFile(key);
+  if (!keyFile && policy.signing.requireSignedApprovals) {
+    throw notAllowed(`policy ${file} requires signed decisions and this exception request is unsigned`, 'sign it as yourself: --key YOUR.key.pem (or PATCHCTL_SIGNING_KEY_FILE)');
+  }
+  if (keyFile) request.signature = signWithKeyFile(keyFile, exceptionRequestFacts(workflowId, request));
   const target = resolveTemporalTarget();
   const status = await withClient(target, async (temporal) => {
     let handle;
     try {
-      handle = await temporal.workflow.start(patchException, { taskQueue: target.taskQueue, workflowId, args: [request] });
+      // An exception id is used once: old signatures never meet a new exception under the same id.
+      handle = await temporal.workflow.start(patchException, { taskQueue: target.taskQueue, workflowId, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [request] });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw badInput(`the same exception was already requested today and is still open: ${ref}`, `see it with \`patchctl exception show ${ref}\``);
+        throw notAllowed(`exception ${ref} already exists (open or closed); an exception id is used once`, `see it with \`patchctl exception show ${ref}\``);
       }
       throw error;
     }

@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { buildClientAdapters } from '../../activities/adapters/build-adapters';
 import { previewCycle } from '../../activities/cycle/plan-cycle';
 import { migrateUp } from '../../activities/store/migrate';
@@ -5,13 +6,15 @@ import { createPool } from '../../activities/store/pool';
 import type { Severity } from '../../config/policy-schema';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
+import { cycleStartFacts } from '../../domain/cycle/cycle-deciders';
 import { cycleNameFor, cycleWorkflowId } from '../../domain/ids';
 import { cycleStatusQuery } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { resolveDatabaseUrl } from '../connection/stack';
 import { resolveTemporalTarget, withClient } from '../connection/temporal-connection';
-import { badInput, notFound } from '../errors';
-import { actor } from './cycle-target';
+import { badInput, notAllowed, notFound } from '../errors';
+import { signingKeyFile, signWithKeyFile } from './approval-signing';
+import { actor, requester } from './cycle-target';
 import { loadPolicy } from './policy';
 
 export interface StartCycleRequest {
@@ -20,6 +23,8 @@ export interface StartCycleRequest {
   patchIds?: string[];
   name?: string;
   requestedBy?: string;
+  /** Private key file the requester signs the start with (default PATCHCTL_SIGNING_KEY_FILE). */
+  key?: string;
   /** Plan only: nothing is started or written. */
   dryRun?: boolean;
 }
@@ -74,7 +79,8 @@ export async function startCycle(req: StartCycleRequest): Promise<StartedCycle> 
   const name = req.name ?? cycleNameFor(requestedAt, req.severity ?? (req.patchIds ? 'patches' : 'all'));
   const workflowId = cycleWorkflowId(req.clientId, name);
   const id = `${req.clientId}/${name}`;
-  const requestedBy = actor(req.requestedBy);
+  // A dry run starts nothing, so anyone may preview; a real start needs a person the policy knows.
+  const requestedBy = req.dryRun ? actor(req.requestedBy) : requester(policy, actor(req.requestedBy));
 
   if (req.dryRun) {
     const databaseUrl = resolveDatabaseUrl();
@@ -91,13 +97,24 @@ export async function startCycle(req: StartCycleRequest): Promise<StartedCycle> 
     }
   }
 
+  const args = { clientId: req.clientId, cycleName: name, requestedBy, severity: req.severity, patchIds: req.patchIds };
+  const keyFile = signingKeyFile(req.key);
+  if (!keyFile && policy.signing.requireSignedApprovals) {
+    throw notAllowed(`policy ${file} requires signed decisions and this cycle start is unsigned`, 'sign it as yourself: --key YOUR.key.pem (or PATCHCTL_SIGNING_KEY_FILE)');
+  }
+  const signature = keyFile ? signWithKeyFile(keyFile, cycleStartFacts(workflowId, args)) : undefined;
   const target = resolveTemporalTarget();
   const status = await withClient(target, async (client) => {
-    const handle = await client.workflow.start(patchCycle, {
-      taskQueue: target.taskQueue,
-      workflowId,
-      args: [{ clientId: req.clientId, cycleName: name, requestedBy, severity: req.severity, patchIds: req.patchIds }],
-    });
+    let handle;
+    try {
+      // A cycle id is used once: old signatures never meet a new cycle under the same id.
+      handle = await client.workflow.start(patchCycle, { taskQueue: target.taskQueue, workflowId, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [{ ...args, signature }] });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw notAllowed(`cycle ${id} already exists (running or closed); a cycle id is used once`, `pick another --name, or see it with \`patchctl cycle status ${id}\``);
+      }
+      throw error;
+    }
     // The plan is the first thing the cycle does; answer once it is there.
     for (;;) {
       const current = await handle.query(cycleStatusQuery);

@@ -1,4 +1,5 @@
 import type { AssetClass, RingName, Severity } from '../../config/policy-schema';
+import type { RecordedSignature } from '../approval-signature';
 import type { BreakerState } from './rate-controls';
 
 export type CyclePhase =
@@ -63,18 +64,26 @@ export interface PendingDecision {
   reason?: string;
   /** When the cycle rolls back by itself if nobody decides (gate decisions only). */
   decideBy?: string;
+  /** Issued by the cycle when this decision became pending; the signature binds it, and it is taken once. */
+  decisionId: string;
+}
+
+/** What an operator signs for abort, incident, pause or resume: renewed after each accepted one. */
+export interface ControlDecision {
+  decisionId: string;
+  since: string;
 }
 
 /** Who decided what, when: the audit trail that `evidence export` lifts out of history. */
 export interface DecisionRecord {
-  kind: 'approval' | 'rejection' | 'gate-decision' | 'timeout' | 'abort' | 'incident';
+  kind: 'start' | 'approval' | 'rejection' | 'gate-decision' | 'timeout' | 'abort' | 'incident' | 'pause' | 'resume';
   ring?: RingName;
   by: string;
   at: string;
   decision?: string;
   reason?: string;
-  /** The approver's Ed25519 signature and the exact message signed, checkable offline. */
-  signature?: { signedAt: string; value: string; message: string };
+  /** The signer's Ed25519 signature and the exact message signed (canonical JSON), checkable offline. */
+  signature?: RecordedSignature;
 }
 
 export interface DeadlineGroup {
@@ -115,6 +124,10 @@ export interface CycleStatus {
   cycleId: string;
   clientId: string;
   requestedBy: string;
+  /** The first-execution run id, which every signature on this cycle binds. */
+  runId?: string;
+  /** The id to sign for abort, incident, pause and resume right now. */
+  control?: ControlDecision;
   phase: CyclePhase;
   paused: boolean;
   startedAt: string;

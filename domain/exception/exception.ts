@@ -1,4 +1,5 @@
-import type { SigningPolicy } from '../approval-signature';
+import { canonicalJson, type ApprovalSignature, type RecordedSignature, type SigningPolicy, type UnsignedFacts } from '../approval-signature';
+import { personId } from '../identity';
 import { formatDuration } from '../../config/duration';
 import type { PatchPolicy } from '../../config/policy-schema';
 
@@ -58,6 +59,17 @@ export interface ExceptionRequest {
   controls: CompensatingControl[];
   /** Isolated lane: the client's written approval (document or ticket reference). */
   clientApprovalRef?: string;
+  /** The requester's signature of the request (`exceptionRequestFacts`); required where policy requires signing. */
+  signature?: ApprovalSignature;
+}
+
+/**
+ * What the requester signs to ask for an exception: every field of the request. No run exists yet,
+ * so `runId` is empty; REJECT_DUPLICATE keeps the workflow id from being started twice.
+ */
+export function exceptionRequestFacts(workflowId: string, request: ExceptionRequest): UnsignedFacts {
+  const { signature: _signature, requestedBy, ...asked } = request;
+  return { workflowId, runId: '', decisionId: 'request', decision: 'request-exception', by: requestedBy, reason: canonicalJson(JSON.parse(JSON.stringify(asked))) };
 }
 
 /** The policy an exception is judged by, as the workflow receives it from an activity. */
@@ -122,9 +134,13 @@ export function exceptionRequestProblems(request: ExceptionRequest, rules: Excep
   return problems;
 }
 
-/** Who may approve: the named approvers, never the requester (four eyes). */
-export function exceptionApprovers(rules: ExceptionRules, requestedBy: string): string[] {
-  return rules.approvers.filter((a) => a !== requestedBy);
+/**
+ * Who may approve: the named approvers, never the requester nor, for a renewal, the person who asked
+ * for the renewal (four eyes). Names compare in their normalised spelling.
+ */
+export function exceptionApprovers(rules: Pick<ExceptionRules, 'approvers'>, ...requesters: (string | undefined)[]): string[] {
+  const excluded = new Set(requesters.filter((r): r is string => r !== undefined).map(personId));
+  return [...new Set(rules.approvers.map(personId))].filter((a) => !excluded.has(a));
 }
 
 export interface ExceptionEvent {
@@ -132,8 +148,8 @@ export interface ExceptionEvent {
   by: string;
   at: string;
   detail?: string;
-  /** The decider's Ed25519 signature and the exact message signed, checkable offline. */
-  signature?: { signedAt: string; value: string; message: string };
+  /** The decider's Ed25519 signature and the exact message signed (canonical JSON), checkable offline. */
+  signature?: RecordedSignature;
 }
 
 /** Wire name of the query that returns an `ExceptionStatus` (workflows/exception/messages.ts). */
@@ -160,6 +176,11 @@ export interface ExceptionStatus {
   controls: CompensatingControl[];
   clientApprovalRef?: string;
   statusReason?: string;
-  pending?: { step: 'signoff' | 'approval'; who: string[]; decideBy: string };
+  /** `decisionId` is what a signer signs; it is issued when the step became pending (`since`) and taken once. */
+  pending?: { step: 'signoff' | 'approval'; who: string[]; decideBy: string; decisionId: string; since: string };
+  /** The first-execution run id, which every signature on this exception binds. */
+  runId?: string;
+  /** The id to sign for a renewal or revocation right now. */
+  control?: { decisionId: string; since: string };
   events: ExceptionEvent[];
 }

@@ -78,7 +78,10 @@ export interface TriageStatus {
   ticketId?: string;
   /** Why a person decides instead of an automatic reset (break-glass, shared admin, synced account). */
   manualReason?: string;
-  pending?: { step: 'person'; who: string[]; decideBy: string };
+  /** The run a responder's signature binds (the first execution's run id). */
+  runId?: string;
+  /** `decisionId` and `since` are what a responder signs and when signing may start. */
+  pending?: { step: 'person'; who: string[]; decideBy: string; decisionId: string; since: string };
   decision?: { by: string; resolution: TriageResolution; at: string; comment?: string; signed: boolean };
   steps: TriageStep[];
   escalations: number;

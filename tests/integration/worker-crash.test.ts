@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 function startWorker(): ChildProcess {
-  const worker = spawnCli(['worker'], {
+  const worker = spawnCli(['worker', '--allow-unsigned'], {
     env: {
       TEMPORAL_ADDRESS: server.address,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,

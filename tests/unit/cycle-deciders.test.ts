@@ -34,9 +34,15 @@ describe('who decides in a cycle', () => {
   });
 
   it('says why a person may not decide: the four-eyes rule, or not named', () => {
-    const pending = { kind: 'gate' as const, ring: 'canary' as const, deciders: ['lead@msp.test'], since: '' };
+    const pending = { kind: 'gate' as const, ring: 'canary' as const, deciders: ['lead@msp.test'], since: '', decisionId: 'gate:canary:1' };
     expect(deciderProblem('lead@msp.test', pending, 'starter@msp.test')).toBeUndefined();
+    expect(deciderProblem(' LEAD@msp.test', pending, 'starter@msp.test')).toBeUndefined();
     expect(deciderProblem('starter@msp.test', pending, 'starter@msp.test')).toContain('four-eyes rule');
+    // Four eyes cannot be walked around by spelling the requester another way.
+    expect(deciderProblem('Starter@MSP.test ', { ...pending, deciders: ['starter@msp.test'] }, 'starter@msp.test')).toContain('four-eyes rule');
+    const named = rings();
+    named.canary.gate = { deciders: ['Starter@MSP.test', 'lead@msp.test'] };
+    expect(gateDeciders(named, 'canary', 'starter@msp.test')).toEqual(['lead@msp.test']);
     expect(deciderProblem('intern@msp.test', pending, 'starter@msp.test')).toBe('intern@msp.test is not named in policy for the canary gate; named: lead@msp.test');
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PatchPolicy } from '../../config/policy-schema';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
-import { abortSignal, approveRingUpdate, cycleStatusQuery, gateDecisionUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
+import { abortUpdate, approveRingUpdate, cycleStatusQuery, gateDecisionUpdate, rejectPromotionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { TASK_QUEUE, advanceUntil, loadTestPolicy, startTimeSkipping } from '../support/cycle-harness';
 import { holdBatch, stubWorker, stubWorld, type StubWorld } from './stub-activities';
@@ -78,7 +78,7 @@ describe('patchCycle with stubbed activities', () => {
       world.hold?.release();
       const atPilot = await advanceUntil(env, handle, pendingPromotion('pilot'));
       expect(atPilot.rings[0]).toMatchObject({ state: 'passed', failed: 2, verified: 6, failureRate: 2 / 8 });
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       expect((await handle.result()).status).toBe('rolled-back');
     });
   });
@@ -132,7 +132,7 @@ describe('patchCycle with stubbed activities', () => {
       const atPilot = await advanceUntil(env, handle, pendingPromotion('pilot'));
       expect(atPilot.rings[0]).toMatchObject({ state: 'passed', attempt: 2, failed: 0, verified: 2 });
       expect(world.tickets).toMatchObject([{ status: 'closed', notes: ['lead@msp.test decided retry-failed: transient'] }]);
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });
@@ -152,7 +152,7 @@ describe('patchCycle with stubbed activities', () => {
         await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'override', by: 'gatekeeper@msp.test', reason: 'known false alarm' }] });
         await advanceUntil(env, handle, pendingPromotion('pilot'));
         expect(world.tickets).toMatchObject([{ status: 'closed', notes: ['gatekeeper@msp.test decided override: known false alarm'] }]);
-        await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+        await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
         await handle.result();
       },
       configure,
@@ -187,8 +187,9 @@ describe('patchCycle with stubbed activities', () => {
   it('aborts while a promotion waits: the touched rings roll back and later aborts change nothing', async () => {
     await withStubbedCycle(SMALL, async ({ handle, world }) => {
       await advanceUntil(env, handle, pendingPromotion('pilot'));
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'vendor pulled the patch' });
-      await handle.signal(abortSignal, { by: 'other@msp.test', reason: 'again' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'vendor pulled the patch' }] });
+      const again = handle.executeUpdate(abortUpdate, { args: [{ by: 'owner@clinic.test', reason: 'again' }] });
+      await expect(again).rejects.toMatchObject({ cause: { type: 'NotPending', message: expect.stringContaining('already rolling back') } });
       const result = await handle.result();
       expect(result.reason).toBe('aborted by lead@msp.test: vendor pulled the patch');
       expect(result.decisions.filter((d) => d.kind === 'abort')).toHaveLength(1);

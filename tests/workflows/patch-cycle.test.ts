@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -6,12 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
 import type { ClientAdapters, RmmPort, SnapshotPort } from '../../activities/ports';
 import type { PatchPolicy } from '../../config/policy-schema';
-import { approvalMessage } from '../../domain/approval-signature';
 import { failure } from '../../domain/failure-catalog';
+import { signDecision } from '../../client/use-cases/approval-signing';
+import { cycleDecisionUpdate } from '../../client/use-cases/decide';
+import { cycleStartFacts } from '../../domain/cycle/cycle-deciders';
 import { cycleWorkflowId } from '../../domain/ids';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { patchCycle, type PatchCycleInput } from '../../workflows/cycle/patch-cycle';
-import { abortSignal, approveRingUpdate, gateDecisionUpdate, incidentSignal, pauseSignal, rejectPromotionUpdate, resumeSignal, ringProgressQuery } from '../../workflows/cycle/messages';
+import { abortUpdate, approveRingUpdate, cycleStatusQuery, gateDecisionUpdate, incidentUpdate, pauseUpdate, rejectPromotionUpdate, resumeUpdate, ringProgressQuery } from '../../workflows/cycle/messages';
 import {
   TASK_QUEUE,
   advanceUntil,
@@ -49,6 +51,8 @@ async function withCycle<T>(
     simulation?: Parameters<typeof loadTestPolicy>[1];
     client?: string;
     configure?: (policy: PatchPolicy) => void;
+    /** The requester's key, to sign the start with. */
+    startKey?: KeyObject;
   },
   body: (ctx: { handle: Awaited<ReturnType<typeof start>>; worker: Worker; h: CycleHarness }) => Promise<T>,
 ): Promise<T> {
@@ -58,16 +62,15 @@ async function withCycle<T>(
   harness = await createCycleHarness(policy, { [client]: setup.fleet ?? 20 }, setup.wrap && ((a) => setup.wrap!(a)));
   const h = harness;
   const worker = await createTestWorker(env, h.deps);
-  return worker.runUntil(async () => body({ handle: await start({ clientId: client }), worker, h }));
+  return worker.runUntil(async () => body({ handle: await start({ clientId: client }, setup.startKey), worker, h }));
 }
 
-async function start(input: Partial<PatchCycleInput> & { clientId: string }) {
+async function start(input: Partial<PatchCycleInput> & { clientId: string }, startKey?: KeyObject) {
   const cycleName = `test-${++counter}`;
-  return env.client.workflow.start(patchCycle, {
-    taskQueue: TASK_QUEUE,
-    workflowId: cycleWorkflowId(input.clientId, cycleName),
-    args: [{ cycleName, requestedBy: 'starter@msp.test', severity: undefined, ...input }],
-  });
+  const workflowId = cycleWorkflowId(input.clientId, cycleName);
+  const args = { cycleName, requestedBy: 'starter@msp.test', severity: undefined, ...input };
+  const signature = startKey ? signDecision(cycleStartFacts(workflowId, args), startKey, { signedAt: new Date(await env.currentTimeMs()) }) : undefined;
+  return env.client.workflow.start(patchCycle, { taskQueue: TASK_QUEUE, workflowId, args: [{ ...args, signature }] });
 }
 
 const pendingPromotion = (ring: string) => (s: CycleStatus) => s.pending?.kind === 'promotion' && s.pending.ring === ring;
@@ -173,7 +176,7 @@ describe('patchCycle', () => {
       await advanceUntil(env, handle, pendingPromotion('pilot'), '2h');
       const after = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
       expect(after.rows[0].n).toBeGreaterThan(0);
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       expect((await handle.result()).status).toBe('rolled-back');
     });
   });
@@ -205,7 +208,7 @@ describe('patchCycle', () => {
       const canary = await probeCanary(h);
       expect(canary.length).toBeGreaterThanOrEqual(3);
       canary.slice(0, 2).forEach((host) => flaky.add(host));
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'replan' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'replan' }] });
       await handle.result();
       const second = await start({ clientId: 'clinic' });
       const breached = await advanceUntil(env, second, pendingGate('canary'));
@@ -217,7 +220,7 @@ describe('patchCycle', () => {
       expect(jobs.rows[0].n).toBeGreaterThan(0);
       const retried = await h.db.pool.query(`SELECT DISTINCT hostname FROM deployment_jobs WHERE cycle_id = $1 AND key LIKE '%#2' ORDER BY hostname`, [second.workflowId]);
       expect(retried.rows.map((r: { hostname: string }) => r.hostname)).toEqual(canary.slice(0, 2).sort());
-      await second.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await second.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await second.result();
     });
   });
@@ -229,7 +232,7 @@ describe('patchCycle', () => {
       const status = await advanceUntil(env, handle, pendingPromotion('pilot'));
       expect(status.rings[0]?.state).toBe('passed');
       expect(status.decisions).toContainEqual(expect.objectContaining({ kind: 'gate-decision', decision: 'override', reason: 'known false alarm' }));
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });
@@ -237,7 +240,7 @@ describe('patchCycle', () => {
   it('fails the ring when an incident is reported during its soak', async () => {
     await withCycle({}, async ({ handle }) => {
       await advanceUntil(env, handle, (s) => s.rings[0]?.state === 'soaking', '1m');
-      await handle.signal(incidentSignal, { summary: 'EHR login fails on ws-0003', reportedBy: 'helpdesk@clinic.test' });
+      await handle.executeUpdate(incidentUpdate, { args: [{ summary: 'EHR login fails on ws-0003', reportedBy: 'lead@msp.test' }] });
       const status = await advanceUntil(env, handle, pendingGate('canary'), '1m');
       expect(status.pending?.reason).toContain('EHR login fails');
       await handle.executeUpdate(gateDecisionUpdate, { args: [{ ring: 'canary', decision: 'rollback', by: 'lead@msp.test', reason: 'incident' }] });
@@ -261,14 +264,14 @@ describe('patchCycle', () => {
       expect(manualRings.size).toBeGreaterThan(0);
       const first = ['pilot', 'production'].find((ring) => manualRings.has(ring));
       expect(status.pending).toMatchObject({ kind: 'promotion', ring: first, reason: expect.stringContaining('do-not-disrupt') });
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });
 
   it('deploys nothing while paused and carries on after resume', async () => {
     await withCycle({}, async ({ handle, h }) => {
-      await handle.signal(pauseSignal, { by: 'lead@msp.test', reason: 'clinic audit today' });
+      await handle.executeUpdate(pauseUpdate, { args: [{ by: 'lead@msp.test', reason: 'clinic audit today' }] });
       const paused = await advanceUntil(env, handle, (s) => s.paused && s.rings.length > 0, '1m');
       await env.sleep('6h');
       const still = await advanceUntil(env, handle, (s) => s.paused, 1);
@@ -276,10 +279,10 @@ describe('patchCycle', () => {
       expect(paused.phase).not.toBe('deploying');
       const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM deployment_jobs WHERE cycle_id = $1`, [handle.workflowId]);
       expect(rows[0].n).toBe(0);
-      await handle.signal(resumeSignal, { by: 'lead@msp.test' });
+      await handle.executeUpdate(resumeUpdate, { args: [{ by: 'lead@msp.test' }] });
       const resumed = await advanceUntil(env, handle, pendingPromotion('pilot'));
       expect(resumed.rings[0]?.state).toBe('passed');
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });
@@ -312,41 +315,42 @@ describe('patchCycle', () => {
       await expect(wrongRing).rejects.toMatchObject({ cause: { type: 'NotPending' } });
       const status = await advanceUntil(env, handle, pendingPromotion('pilot'), 1);
       expect(status.decisions.filter((d) => d.kind === 'approval')).toEqual([]);
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });
 
   it('requires signed approvals where policy says so and refuses a signature made with the wrong key', async () => {
     const lead = generateKeyPairSync('ed25519');
+    const starter = generateKeyPairSync('ed25519');
     const mallory = generateKeyPairSync('ed25519');
-    const sign = (key: KeyObject, workflowId: string, signedAt: string) => ({
-      signedAt,
-      value: cryptoSign(null, Buffer.from(approvalMessage({ workflowId, subject: 'pilot', decision: 'approve', by: 'lead@msp.test', signedAt })), key).toString('base64'),
-    });
+    const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
     const configure = (policy: PatchPolicy) => {
-      policy.signing = { requireSignedApprovals: true, publicKeys: { 'lead@msp.test': lead.publicKey.export({ type: 'spki', format: 'pem' }).toString() } };
+      policy.signing = { requireSignedApprovals: true, publicKeys: { 'lead@msp.test': pem(lead.publicKey), 'starter@msp.test': pem(starter.publicKey) }, delegates: {} };
     };
-    await withCycle({ configure }, async ({ handle }) => {
-      await advanceUntil(env, handle, pendingPromotion('pilot'));
-      const at = new Date().toISOString();
+    await withCycle({ configure, startKey: starter.privateKey }, async ({ handle }) => {
+      const pending = await advanceUntil(env, handle, pendingPromotion('pilot'));
+      const at = new Date(Date.parse(pending.pending!.since) + 1000);
+      const approve = { kind: 'approve-ring' as const, ring: 'pilot' as const, by: 'lead@msp.test' };
       const unsigned = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test' }] });
-      await expect(unsigned).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('requires signed approvals') } });
-      const forged = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: sign(mallory.privateKey, handle.workflowId, at) }] });
+      await expect(unsigned).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('requires signed decisions') } });
+      const forged = cycleDecisionUpdate(pending, approve, (f) => signDecision(f, mallory.privateKey, { signedAt: at })).send(handle);
       await expect(forged).rejects.toMatchObject({ cause: { type: 'NotAllowed', message: expect.stringContaining('does not verify') } });
       // A genuine signature for another cycle does not carry over to this one.
-      const replayed = handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: sign(lead.privateKey, 'cycle/clinic/other', at) }] });
-      await expect(replayed).rejects.toMatchObject({ cause: { type: 'NotAllowed' } });
+      const other = cycleDecisionUpdate({ ...pending, cycleId: 'cycle/clinic/other' }, approve, (f) => signDecision(f, lead.privateKey, { signedAt: at }));
+      await expect(other.send(handle)).rejects.toMatchObject({ cause: { type: 'NotAllowed' } });
 
-      const genuine = sign(lead.privateKey, handle.workflowId, at);
-      await handle.executeUpdate(approveRingUpdate, { args: [{ ring: 'pilot', approver: 'lead@msp.test', signature: genuine }] });
+      const genuine = cycleDecisionUpdate(pending, approve, (f) => signDecision(f, lead.privateKey, { signedAt: at }));
+      await genuine.send(handle);
       const status = await advanceUntil(env, handle, (s) => s.decisions.some((d) => d.kind === 'approval'), 1);
       const approval = status.decisions.find((d) => d.kind === 'approval');
-      expect(approval?.signature?.value).toBe(genuine.value);
+      expect(approval?.signature?.value).toBe(genuine.input.signature?.value);
       // What the evidence lists is enough to check the approval offline.
-      expect(cryptoVerify(null, Buffer.from(approval?.signature?.message ?? ''), lead.publicKey, Buffer.from(genuine.value, 'base64'))).toBe(true);
+      expect(cryptoVerify(null, Buffer.from(approval?.signature?.message ?? ''), lead.publicKey, Buffer.from(genuine.input.signature!.value, 'base64'))).toBe(true);
+      expect(status.decisions[0]).toMatchObject({ kind: 'start', by: 'starter@msp.test', signature: { decisionId: 'start' } });
       await advanceUntil(env, handle, pendingPromotion('production'));
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      const current = await handle.query(cycleStatusQuery);
+      await cycleDecisionUpdate(current, { kind: 'abort', by: 'lead@msp.test', reason: 'test done' }, (f) => signDecision(f, lead.privateKey, { signedAt: new Date(Date.parse(current.control!.since) + 1000) })).send(handle);
       await handle.result();
     });
   });
@@ -385,7 +389,7 @@ describe('patchCycle', () => {
     await withCycle({ wrap: hanging }, async ({ handle, h }) => {
       const canary = await probeCanary(h);
       hang.add(canary[canary.length - 1] as string);
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'replan' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'replan' }] });
       await handle.result();
       const second = await start({ clientId: 'clinic' });
       await advanceUntil(env, second, (s) => s.rings[0]?.state === 'deploying', '1m');
@@ -395,7 +399,7 @@ describe('patchCycle', () => {
         if (rows[0].n > 0) break;
         await env.sleep('30s');
       }
-      await second.signal(abortSignal, { by: 'lead@msp.test', reason: 'vendor pulled the patch' });
+      await second.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'vendor pulled the patch' }] });
       // The agent finishes the install it was running: the rollback waits for it, then undoes it too.
       hang.clear();
       const result = await second.result();

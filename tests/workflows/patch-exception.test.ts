@@ -1,13 +1,14 @@
-import { generateKeyPairSync, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/create-activities';
 import { getException, type ExceptionRow } from '../../activities/store/exception-store';
 import type { PatchPolicy } from '../../config/policy-schema';
-import { approvalMessage } from '../../domain/approval-signature';
+import { signDecision } from '../../client/use-cases/approval-signing';
+import { exceptionDecisionUpdate } from '../../client/use-cases/decide';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
-import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
+import { exceptionRequestFacts, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
 import { exceptionIdFor } from '../../client/ids';
 import { approveExceptionUpdate, exceptionStatusQuery, renewExceptionUpdate, revokeExceptionUpdate, signOffExceptionUpdate } from '../../workflows/exception/messages';
@@ -83,7 +84,7 @@ async function withWorker<T>(body: (ctx: Ctx) => Promise<T>, configure?: (policy
 const now = async () => env.currentTimeMs();
 const inDays = async (days: number) => new Date((await now()) + days * DAY).toISOString();
 
-async function request(hostnames: string[], over: Partial<ExceptionRequest> = {}): Promise<Handle> {
+async function request(hostnames: string[], over: Partial<ExceptionRequest> = {}, signWith?: KeyObject): Promise<Handle> {
   const requestedAt = new Date(await now());
   const patchIds = over.patchIds ?? [];
   const input: ExceptionRequest = {
@@ -98,11 +99,9 @@ async function request(hostnames: string[], over: Partial<ExceptionRequest> = {}
     controls: [{ category: 'extra-monitoring', description: 'EDR alerting on the host' }],
     ...over,
   };
-  const handle = await env.client.workflow.start(patchException, {
-    taskQueue: TASK_QUEUE,
-    workflowId: exceptionWorkflowId(CLIENT, input.exceptionId),
-    args: [input],
-  });
+  const workflowId = exceptionWorkflowId(CLIENT, input.exceptionId);
+  if (signWith) input.signature = signDecision(exceptionRequestFacts(workflowId, input), signWith, { signedAt: requestedAt });
+  const handle = await env.client.workflow.start(patchException, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
   started.push(handle);
   return handle;
 }
@@ -399,28 +398,30 @@ describe('patchException', () => {
     const owner = generateKeyPairSync('ed25519');
     const lead = generateKeyPairSync('ed25519');
     const mallory = generateKeyPairSync('ed25519');
+    const tech = generateKeyPairSync('ed25519');
     const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
     await withWorker(
       async ({ hosts }) => {
-        const handle = await request([hosts[0]!]);
-        const exceptionId = handle.workflowId.split('/').pop() ?? '';
-        const signed = (key: KeyObject, decision: string, by: string) => {
-          const signedAt = new Date().toISOString();
-          const message = approvalMessage({ workflowId: handle.workflowId, subject: exceptionId, decision, by, signedAt });
-          return { signedAt, value: cryptoSign(null, Buffer.from(message), key).toString('base64') };
+        const handle = await request([hosts[0]!], {}, tech.privateKey);
+        // Signs over what the status shows pending, at the workflow's time (the test server's clock runs ahead).
+        const signed = async (key: KeyObject, kind: 'exception-signoff' | 'exception-approve', by: string) => {
+          const status = await handle.query(exceptionStatusQuery);
+          const view = { ...status, workflowId: handle.workflowId, pending: status.pending ?? { step: kind === 'exception-signoff' ? 'signoff' as const : 'approval' as const, who: [], decideBy: '', decisionId: 'none', since: '' } };
+          return exceptionDecisionUpdate(view, { kind, by }, (f) => signDecision(f, key, { signedAt: new Date(Math.max(Date.parse(status.pending?.since ?? '') || 0, Date.now()) + 1000) })).input.signature;
         };
         await waitFor(handle, pending('signoff'), 'sign-off pending');
         const unsigned = await refusal(signOff(handle, OWNER));
-        expect(unsigned).toEqual({ type: 'NotAllowed', message: expect.stringContaining('requires signed approvals') });
-        const forged = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(mallory.privateKey, 'signoff', OWNER) }] }));
+        expect(unsigned).toEqual({ type: 'NotAllowed', message: expect.stringContaining('requires signed decisions') });
+        const forged = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: await signed(mallory.privateKey, 'exception-signoff', OWNER) }] }));
         expect(forged).toEqual({ type: 'NotAllowed', message: expect.stringContaining('does not verify') });
-        // The owner's signature of a sign-off is no approval, even when presented by the approver.
-        const wrongDecision = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(owner.privateKey, 'approve', OWNER) }] }));
+        // A signature made for another decision of this exception decides nothing here.
+        const good = await signed(owner.privateKey, 'exception-signoff', OWNER);
+        const wrongDecision = await refusal(handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: { ...good!, decisionId: 'approval:9' } }] }));
         expect(wrongDecision.type).toBe('NotAllowed');
 
-        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: signed(owner.privateKey, 'signoff', OWNER) }] });
+        await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: OWNER, signature: await signed(owner.privateKey, 'exception-signoff', OWNER) }] });
         await waitFor(handle, pending('approval'), 'approval pending');
-        await handle.executeUpdate(approveExceptionUpdate, { args: [{ by: LEAD, signature: signed(lead.privateKey, 'approve', LEAD) }] });
+        await handle.executeUpdate(approveExceptionUpdate, { args: [{ by: LEAD, signature: await signed(lead.privateKey, 'exception-approve', LEAD) }] });
         const active = await waitFor(handle, inStatus('active'), 'active');
         const decisions = active.events.filter((e) => e.event === 'signed-off' || e.event === 'approved');
         expect(decisions.map((e) => e.by)).toEqual([OWNER, LEAD]);
@@ -428,7 +429,7 @@ describe('patchException', () => {
         expect(cryptoVerify(null, Buffer.from(approval?.message ?? ''), lead.publicKey, Buffer.from(approval?.value ?? '', 'base64'))).toBe(true);
       },
       (policy) => {
-        policy.signing = { requireSignedApprovals: true, publicKeys: { [OWNER]: pem(owner.publicKey), [LEAD]: pem(lead.publicKey), [SECOND]: pem(mallory.publicKey) } };
+        policy.signing = { requireSignedApprovals: true, publicKeys: { [OWNER]: pem(owner.publicKey), [LEAD]: pem(lead.publicKey), [SECOND]: pem(mallory.publicKey), [TECH]: pem(tech.publicKey) }, delegates: {} };
       },
     );
   });

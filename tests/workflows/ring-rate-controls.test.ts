@@ -4,7 +4,7 @@ import type { PatchPolicy } from '../../config/policy-schema';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
 import { ringWorkflowId } from '../../domain/ids';
-import { abortSignal, gateDecisionUpdate } from '../../workflows/cycle/messages';
+import { abortUpdate, gateDecisionUpdate } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import { TASK_QUEUE, advanceUntil, loadTestPolicy, startTimeSkipping } from '../support/cycle-harness';
 import { stubWorker, stubWorld, type StubWorld } from './stub-activities';
@@ -75,7 +75,7 @@ describe('ring rate controls', () => {
       const again = await advanceUntil(env, handle, (s) => pendingGate(s) && s.rings[2]?.failed === 1000, '10m');
       expect(deployedBatches(world)).toBe(20);
       expect(again.rings[2]?.rate?.breaker).toBe('overridden');
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       expect((await handle.result()).status).toBe('rolled-back');
     });
   });
@@ -86,7 +86,7 @@ describe('ring rate controls', () => {
       const status = await advanceUntil(env, handle, pendingGate, '10m');
       expect(deployedBatches(world) * 50).toBeLessThanOrEqual(100 + 100);
       expect(status.rings[2]?.rate?.breaker).toBe('tripped');
-      await handle.signal(abortSignal, { by: 'lead@msp.test', reason: 'test done' });
+      await handle.executeUpdate(abortUpdate, { args: [{ by: 'lead@msp.test', reason: 'test done' }] });
       await handle.result();
     });
   });

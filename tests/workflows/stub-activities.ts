@@ -5,6 +5,7 @@ import { RINGS, type PatchPolicy, type RingName } from '../../config/policy-sche
 import { Context } from '@temporalio/activity';
 import type { AssetResult, BatchRef } from '../../domain/cycle/batch';
 import type { CyclePlan, PlanCycleInput } from '../../domain/cycle/cycle-plan';
+import { decisionAuthorityFor } from '../../domain/decision-authority';
 import { exceptionRulesFor } from '../../domain/exception/exception';
 import type { Notice } from '../../domain/notices';
 import { TASK_QUEUE, workflowBundle } from '../support/cycle-harness';
@@ -180,6 +181,8 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
       const client = world.policy.clients.find((c) => c.id === clientId) ?? world.policy.clients[0]!;
       return exceptionRulesFor(world.policy, client.owner);
     },
+    // Read at every decision: a test that edits world.policy edits "the current policy".
+    currentDeciders: async ({ clientId }) => decisionAuthorityFor(world.policy, clientId),
     recordException: async (row) => void world.exceptionRows.push({ id: row.id, status: row.status, statusReason: row.statusReason }),
     // Reporting runs on its own schedule: a cycle or exception that reached for it would be a bug.
     listReportClients: notInCycles('listReportClients'),

@@ -1,10 +1,12 @@
-import { type CancellationScope, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { type CancellationScope, getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { PatchctlActivities } from '../../activities/create-activities';
 import { RINGS, type RingName, type Severity } from '../../config/policy-schema';
-import { approvalMessage, signatureProblem, type ApprovalSignature } from '../../domain/approval-signature';
-import { deciderProblem } from '../../domain/cycle/cycle-deciders';
+import { recordedSignature, signatureProblem, textTooLong, type ApprovalSignature, type UnsignedFacts } from '../../domain/approval-signature';
+import { cycleOperators, cycleStartFacts, decidersOf, deciderProblem, operatorProblem } from '../../domain/cycle/cycle-deciders';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import {
   isCycleEnded,
+  type ControlDecision,
   type CycleOutcome,
   type CycleStatus,
   type DecisionRecord,
@@ -13,11 +15,15 @@ import {
   type RingProgress,
   type RingRolloutProgress,
 } from '../../domain/cycle/cycle-status';
-import { FailureType, refuse } from '../../domain/failure-catalog';
+import { requesterProblem, type DecisionAuthority } from '../../domain/decision-authority';
+import { FailureType, failure, refuse } from '../../domain/failure-catalog';
+import { personId } from '../../domain/identity';
 import { evaluateGate } from '../../domain/cycle/gate';
+import { quickActivity } from '../activity-options';
 import type {
   AbortInput,
   ApproveRingInput,
+  ControlAccepted,
   DecisionAccepted,
   GateDecisionInput,
   IncidentInput,
@@ -26,14 +32,21 @@ import type {
 } from './messages';
 import { pauseSignal, resumeSignal } from './messages';
 
+const activities = proxyActivities<PatchctlActivities>(quickActivity);
+
 export interface PatchCycleInput {
   clientId: string;
   cycleName: string;
-  /** Who started the cycle: never allowed to approve its promotions (four eyes). */
+  /** Who started the cycle: a person the policy knows, never allowed to approve its promotions (four eyes). */
   requestedBy: string;
   severity?: Severity;
   patchIds?: string[];
+  /** The requester's signature of the start (`cycleStartFacts`); required where policy requires signing. */
+  signature?: ApprovalSignature;
 }
+
+type ControlAction = 'abort' | 'incident' | 'pause' | 'resume';
+const CONTROL_VERB: Record<ControlAction, string> = { abort: 'abort', incident: 'report an incident on', pause: 'pause', resume: 'resume' };
 
 /** Ends the forward path of a cycle; patchCycle turns it into a rollback with this reason. */
 export class CycleHalt extends Error {}
@@ -60,15 +73,28 @@ export class CycleRun {
   readonly touched = new Map<RingName, number>();
   /** Counts of the ring before its running attempt, to add a retry's live counts to. */
   private attemptBase: Pick<RingProgress, 'deployed' | 'verified' | 'failed'> | undefined;
+  /** Who decides and with which keys, as last read from the current policy. */
+  authority: DecisionAuthority | undefined;
+  /** The requester in its normalised spelling. */
+  readonly requestedBy: string;
+  /** Decision ids issued so far; each id is `<what>:<ring>:<n>` or `control:<n>`. */
+  private issued = 0;
+  /** Decision ids being decided (a handler is re-reading the policy) or decided: each is taken once. */
+  private readonly taken = new Set<string>();
 
   constructor(
     readonly input: PatchCycleInput,
     readonly cycleId: string,
+    /** The first-execution run id: a reused workflow id gets another, so old signatures fail. */
+    readonly runId: string,
   ) {
+    this.requestedBy = personId(input.requestedBy);
     this.status = {
       cycleId,
       clientId: input.clientId,
-      requestedBy: input.requestedBy,
+      requestedBy: this.requestedBy,
+      runId,
+      control: { decisionId: 'control:0', since: new Date().toISOString() },
       phase: 'planning',
       paused: false,
       startedAt: new Date().toISOString(),
@@ -173,11 +199,37 @@ export class CycleRun {
     progress.soakUntil = undefined;
   }
 
+  // ---- who decides, read from the current policy ----
+
+  /** Re-reads deciders, operators and keys from the current policy (an activity, so it is in history). */
+  async refreshAuthority(): Promise<DecisionAuthority> {
+    this.authority = await activities.currentDeciders({ clientId: this.input.clientId });
+    return this.authority;
+  }
+
+  /**
+   * The workflow checks its own input before it does anything: the requester must be a person the
+   * policy knows and, where policy requires signing, must have signed the start.
+   */
+  validateStart(startedAt: Date): void {
+    const authority = this.authority as DecisionAuthority;
+    const problem =
+      requesterProblem(authority, this.input.requestedBy) ??
+      signatureProblem(authority.signing, cycleStartFacts(this.cycleId, this.input), this.input.signature, { since: startedAt.toISOString(), now: Date.now() });
+    if (problem) throw failure(FailureType.NotAllowed, `cycle ${this.cycleId} refused at start: ${problem}`);
+    const signature = recordedSignature(cycleStartFacts(this.cycleId, this.input), this.input.signature);
+    this.audit({ kind: 'start', by: this.requestedBy, decision: 'start-cycle', ...(signature ? { signature } : {}) });
+  }
+
   // ---- pending decisions ----
 
-  awaitDecision(pending: PendingDecision, phase: 'awaiting-approval' | 'awaiting-decision'): void {
-    this.status.pending = pending;
+  /** Opens a decision with a fresh id; its deciders come from the policy as read just now. */
+  awaitDecision(pending: Omit<PendingDecision, 'decisionId' | 'deciders'>, phase: 'awaiting-approval' | 'awaiting-decision'): PendingDecision {
+    const deciders = decidersOf((this.authority as DecisionAuthority).rings, pending.kind, pending.ring, this.requestedBy);
+    const opened = { ...pending, deciders, decisionId: `${pending.kind}:${pending.ring}:${++this.issued}` };
+    this.status.pending = opened;
     this.status.phase = phase;
+    return opened;
   }
 
   decisionResolved(): void {
@@ -190,71 +242,158 @@ export class CycleRun {
       refuse(FailureType.NotPending, `no ${kind === 'promotion' ? 'promotion' : 'gate decision'} is pending for ${this.cycleId} (phase: ${this.status.phase})`);
     }
     if (ring && pending.ring !== ring) refuse(FailureType.NotPending, `the pending ${kind} is for ${pending.ring}, not ${ring}`);
+    if (this.taken.has(pending.decisionId)) refuse(FailureType.NotPending, `decision ${pending.decisionId} is already being decided`);
     return pending;
   }
 
-  private checkDecider(person: string, pending: PendingDecision): void {
-    const problem = deciderProblem(person, pending, this.input.requestedBy);
+  private facts(decisionId: string, decision: string, by: string, reason: string | undefined): UnsignedFacts {
+    return { workflowId: this.cycleId, runId: this.runId, decisionId, decision, by, reason: reason ?? '' };
+  }
+
+  /** Refuses a decision by someone the pending decision does not name, or whose signature does not hold. */
+  private checkDecision(pending: PendingDecision, by: string, decision: string, reason: string | undefined, signature: ApprovalSignature | undefined): void {
+    const problem =
+      deciderProblem(by, pending, this.requestedBy) ??
+      signatureProblem(this.authority?.signing, this.facts(pending.decisionId, decision, by, reason), signature, { since: pending.since, now: Date.now() });
     if (problem) refuse(FailureType.NotAllowed, problem);
   }
 
-  /** Checks a decider's signature where one is given or policy requires one; refuses otherwise. */
-  private checkSignature(person: string, subject: string, decision: string, signature: ApprovalSignature | undefined): void {
-    const problem = signatureProblem(this.plan?.signing, { workflowId: this.cycleId, subject, decision, by: person }, signature);
-    if (problem) refuse(FailureType.NotAllowed, problem);
+  private checkText(...fields: [string, string | undefined][]): void {
+    for (const [field, text] of fields) {
+      const problem = textTooLong(field, text);
+      if (problem) refuse(FailureType.InvalidInput, problem);
+    }
   }
 
-  private signed(person: string, subject: string, decision: string, signature: ApprovalSignature | undefined): Pick<DecisionRecord, 'signature'> {
-    if (!signature) return {};
-    return { signature: { ...signature, message: approvalMessage({ workflowId: this.cycleId, subject, decision, by: person, signedAt: signature.signedAt }) } };
+  /**
+   * The second check, in the update handler: takes the decision id, re-reads the policy and checks
+   * the decider and signature again against it, so a removal or a revoked key between the pending
+   * decision and this answer counts. Returns the pending decision the answer settles.
+   */
+  private async confirm(expected: PendingDecision, by: string, decision: string, reason: string | undefined, signature: ApprovalSignature | undefined): Promise<PendingDecision> {
+    this.taken.add(expected.decisionId);
+    try {
+      const authority = await this.refreshAuthority();
+      const pending = this.status.pending;
+      if (!pending || pending.decisionId !== expected.decisionId) refuse(FailureType.NotPending, `decision ${expected.decisionId} is no longer pending`);
+      pending.deciders = decidersOf(authority.rings, pending.kind, pending.ring, this.requestedBy);
+      this.checkDecision(pending, by, decision, reason, signature);
+      return pending;
+    } catch (error) {
+      this.taken.delete(expected.decisionId);
+      throw error;
+    }
+  }
+
+  private signed(pending: PendingDecision, by: string, decision: string, reason: string | undefined, signature: ApprovalSignature | undefined): Pick<DecisionRecord, 'signature'> {
+    const recorded = recordedSignature(this.facts(pending.decisionId, decision, by, reason), signature);
+    return recorded ? { signature: recorded } : {};
   }
 
   validateApproval(approval: ApproveRingInput): void {
-    this.checkDecider(approval.approver, this.expectPending('promotion', approval.ring));
-    this.checkSignature(approval.approver, approval.ring, 'approve', approval.signature);
+    this.checkText(['comment', approval.comment]);
+    this.checkDecision(this.expectPending('promotion', approval.ring), approval.approver, 'approve', approval.comment, approval.signature);
   }
 
-  approve(approval: ApproveRingInput): DecisionAccepted {
-    this.approvals.set(approval.ring, approval);
-    this.audit({ kind: 'approval', ring: approval.ring, by: approval.approver, decision: 'approve', reason: approval.comment, ...this.signed(approval.approver, approval.ring, 'approve', approval.signature) });
+  async approve(approval: ApproveRingInput): Promise<DecisionAccepted> {
+    const pending = await this.confirm(this.status.pending as PendingDecision, approval.approver, 'approve', approval.comment, approval.signature);
+    const by = personId(approval.approver);
+    this.approvals.set(approval.ring, { ...approval, approver: by });
+    this.audit({ kind: 'approval', ring: approval.ring, by, decision: 'approve', reason: approval.comment, ...this.signed(pending, approval.approver, 'approve', approval.comment, approval.signature) });
     return { accepted: true, ring: approval.ring, next: `deploying ${approval.ring}` };
   }
 
   validateRejection(rejection: RejectPromotionInput): void {
     if (!rejection.reason.trim()) refuse(FailureType.InvalidInput, 'a rejection needs a reason');
+    this.checkText(['reason', rejection.reason]);
     const pending = this.expectPending('promotion', rejection.ring);
-    this.checkDecider(rejection.approver, pending);
-    this.checkSignature(rejection.approver, pending.ring, 'reject', rejection.signature);
+    this.checkDecision(pending, rejection.approver, 'reject', rejection.reason, rejection.signature);
   }
 
-  reject(rejection: RejectPromotionInput): DecisionAccepted {
-    const ring = (this.status.pending as PendingDecision).ring;
-    this.rejection = rejection;
-    this.audit({ kind: 'rejection', ring, by: rejection.approver, decision: 'reject', reason: rejection.reason, ...this.signed(rejection.approver, ring, 'reject', rejection.signature) });
-    return { accepted: true, ring, next: 'rolling back' };
+  async reject(rejection: RejectPromotionInput): Promise<DecisionAccepted> {
+    const pending = await this.confirm(this.status.pending as PendingDecision, rejection.approver, 'reject', rejection.reason, rejection.signature);
+    const by = personId(rejection.approver);
+    this.rejection = { ...rejection, approver: by };
+    this.audit({ kind: 'rejection', ring: pending.ring, by, decision: 'reject', reason: rejection.reason, ...this.signed(pending, rejection.approver, 'reject', rejection.reason, rejection.signature) });
+    return { accepted: true, ring: pending.ring, next: 'rolling back' };
   }
 
   validateGateDecision(d: GateDecisionInput): void {
-    this.checkDecider(d.by, this.expectPending('gate', d.ring));
-    this.checkSignature(d.by, d.ring, d.decision, d.signature);
     if (!d.reason.trim()) refuse(FailureType.InvalidInput, 'a gate decision needs a reason');
+    this.checkText(['reason', d.reason]);
+    this.checkDecision(this.expectPending('gate', d.ring), d.by, d.decision, d.reason, d.signature);
     if (d.decision === 'retry-failed' && this.ring(d.ring).failed === 0) {
       refuse(FailureType.NotPending, `nothing failed in ${d.ring} to retry; choose rollback or override`);
     }
   }
 
-  decideGate(d: GateDecisionInput): DecisionAccepted {
-    this.gateDecision = d;
-    this.audit({ kind: 'gate-decision', ring: d.ring, by: d.by, decision: d.decision, reason: d.reason, ...this.signed(d.by, d.ring, d.decision, d.signature) });
+  async decideGate(d: GateDecisionInput): Promise<DecisionAccepted> {
+    const pending = await this.confirm(this.status.pending as PendingDecision, d.by, d.decision, d.reason, d.signature);
+    const by = personId(d.by);
+    this.gateDecision = { ...d, by };
+    this.audit({ kind: 'gate-decision', ring: d.ring, by, decision: d.decision, reason: d.reason, ...this.signed(pending, d.by, d.decision, d.reason, d.signature) });
     const next = d.decision === 'rollback' ? 'rolling back' : d.decision === 'override' ? 'continuing' : `retrying failed assets of ${d.ring}`;
     return { accepted: true, ring: d.ring, next };
   }
 
-  // ---- signals ----
+  // ---- abort, incident, pause, resume: operators' updates ----
 
-  reportIncident(incident: IncidentInput): void {
-    this.incident = incident;
-    this.audit({ kind: 'incident', by: incident.reportedBy, reason: incident.summary });
+  private controlState(action: ControlAction): string | undefined {
+    if (isCycleEnded(this.status.phase)) return `the cycle already ended (${this.status.phase})`;
+    if (action === 'abort' && (this.aborted || this.status.phase === 'rolling-back')) return 'the cycle is already rolling back';
+    if (action === 'pause' && this.paused) return 'the cycle is already paused';
+    if (action === 'resume' && !this.paused) return 'the cycle is not paused';
+    return undefined;
+  }
+
+  private checkControl(action: ControlAction, by: string, text: string | undefined, signature: ApprovalSignature | undefined): ControlDecision {
+    const control = this.status.control as ControlDecision;
+    const state = this.controlState(action);
+    if (state) refuse(FailureType.NotPending, `cannot ${CONTROL_VERB[action]} ${this.cycleId}: ${state}`);
+    if (this.taken.has(control.decisionId)) refuse(FailureType.NotPending, `another ${control.decisionId} request is being decided; try again`);
+    const authority = this.authority;
+    // Before the first read of the policy (an abort right after the start) only the handler can
+    // judge: it reads the policy, then runs this check again.
+    if (!authority) return control;
+    const problem =
+      operatorProblem(by, cycleOperators(authority, this.requestedBy), CONTROL_VERB[action]) ??
+      signatureProblem(authority.signing, this.facts(control.decisionId, action, by, text), signature, { since: control.since, now: Date.now() });
+    if (problem) refuse(FailureType.NotAllowed, problem);
+    return control;
+  }
+
+  validateControl(action: ControlAction, by: string, text: string | undefined, signature: ApprovalSignature | undefined): void {
+    this.checkText([action === 'incident' ? 'summary' : 'reason', text]);
+    if (action === 'incident' && !text?.trim()) refuse(FailureType.InvalidInput, 'an incident needs a summary');
+    if (action === 'abort' && !text?.trim()) refuse(FailureType.InvalidInput, 'an abort needs a reason');
+    this.checkControl(action, by, text, signature);
+  }
+
+  /** Takes the control id, re-reads the policy, checks again, records, and issues the next id. */
+  private async confirmControl(action: ControlAction, by: string, text: string | undefined, signature: ApprovalSignature | undefined): Promise<Pick<DecisionRecord, 'signature'>> {
+    const control = this.status.control as ControlDecision;
+    this.taken.add(control.decisionId);
+    try {
+      await this.refreshAuthority();
+      if (this.status.control?.decisionId !== control.decisionId) refuse(FailureType.NotPending, `${control.decisionId} is no longer current`);
+      this.taken.delete(control.decisionId);
+      this.checkControl(action, by, text, signature);
+    } catch (error) {
+      this.taken.delete(control.decisionId);
+      throw error;
+    }
+    this.taken.add(control.decisionId);
+    this.status.control = { decisionId: `control:${++this.issued}`, since: new Date().toISOString() };
+    const recorded = recordedSignature(this.facts(control.decisionId, action, by, text), signature);
+    return recorded ? { signature: recorded } : {};
+  }
+
+  async reportIncident(incident: IncidentInput): Promise<ControlAccepted> {
+    const signed = await this.confirmControl('incident', incident.reportedBy, incident.summary, incident.signature);
+    const by = personId(incident.reportedBy);
+    this.incident = { ...incident, reportedBy: by };
+    this.audit({ kind: 'incident', by, reason: incident.summary, ...signed });
+    return { accepted: true, next: 'the running ring fails its gate or soak' };
   }
 
   /** Takes the reported incident, if any, so that each one fails a ring once. */
@@ -264,25 +403,33 @@ export class CycleRun {
     return incident;
   }
 
-  abort(abort: AbortInput): void {
-    if (this.aborted || this.status.phase === 'rolling-back' || isCycleEnded(this.status.phase)) return;
-    this.aborted = abort;
-    this.audit({ kind: 'abort', by: abort.by, reason: abort.reason });
+  async abort(abort: AbortInput): Promise<ControlAccepted> {
+    const signed = await this.confirmControl('abort', abort.by, abort.reason, abort.signature);
+    const by = personId(abort.by);
+    this.aborted = { ...abort, by };
+    this.audit({ kind: 'abort', by, reason: abort.reason, ...signed });
     this.ringScope?.cancel();
+    return { accepted: true, next: 'rolling back' };
   }
 
   haltIfAborted(): void {
     if (this.aborted) throw new CycleHalt(`aborted by ${this.aborted.by}: ${this.aborted.reason}`);
   }
 
-  pause(p: PauseInput): void {
+  async pause(p: PauseInput): Promise<ControlAccepted> {
+    const signed = await this.confirmControl('pause', p.by, p.reason, p.signature);
     this.status.paused = true;
-    this.forwardToRing(pauseSignal, p);
+    this.audit({ kind: 'pause', by: personId(p.by), reason: p.reason, ...signed });
+    this.forwardToRing(pauseSignal, { by: personId(p.by), reason: p.reason });
+    return { accepted: true, next: 'paused: no new batch starts until resumed' };
   }
 
-  resume(p: PauseInput): void {
+  async resume(p: PauseInput): Promise<ControlAccepted> {
+    const signed = await this.confirmControl('resume', p.by, p.reason, p.signature);
     this.status.paused = false;
-    this.forwardToRing(resumeSignal, p);
+    this.audit({ kind: 'resume', by: personId(p.by), reason: p.reason, ...signed });
+    this.forwardToRing(resumeSignal, { by: personId(p.by), reason: p.reason });
+    return { accepted: true, next: 'resumed' };
   }
 
   forwardToRing(signal: typeof pauseSignal, payload: PauseInput): void {

@@ -33,16 +33,26 @@ export interface GateDecisionInput {
 export interface IncidentInput {
   summary: string;
   reportedBy: string;
+  signature?: ApprovalSignature;
 }
 
 export interface AbortInput {
   reason: string;
   by: string;
+  signature?: ApprovalSignature;
 }
 
 export interface PauseInput {
   by: string;
   reason?: string;
+  signature?: ApprovalSignature;
+}
+
+/** What an accepted abort, incident, pause or resume answers. */
+export interface ControlAccepted {
+  accepted: true;
+  /** What the cycle does now, e.g. "rolling back" or "paused". */
+  next: string;
 }
 
 /** What an accepted decision update answers: where the cycle goes next. */
@@ -55,9 +65,12 @@ export interface DecisionAccepted {
 export const approveRingUpdate = defineUpdate<DecisionAccepted, [ApproveRingInput]>('approveRing');
 export const rejectPromotionUpdate = defineUpdate<DecisionAccepted, [RejectPromotionInput]>('rejectPromotion');
 export const gateDecisionUpdate = defineUpdate<DecisionAccepted, [GateDecisionInput]>('decideGate');
-export const incidentSignal = defineSignal<[IncidentInput]>('reportIncident');
-export const abortSignal = defineSignal<[AbortInput]>('abortCycle');
-/** Sent by people to the cycle, and by the cycle on to its running ring. */
+/** abort, incident, pause and resume: validated updates naming (and signed by) their operator. */
+export const incidentUpdate = defineUpdate<ControlAccepted, [IncidentInput]>('reportIncident');
+export const abortUpdate = defineUpdate<ControlAccepted, [AbortInput]>('abortCycle');
+export const pauseUpdate = defineUpdate<ControlAccepted, [PauseInput]>('pause');
+export const resumeUpdate = defineUpdate<ControlAccepted, [PauseInput]>('resume');
+/** The cycle → its running ring child (same names as the updates people send to the cycle). */
 export const pauseSignal = defineSignal<[PauseInput]>('pause');
 export const resumeSignal = defineSignal<[PauseInput]>('resume');
 export const cycleStatusQuery = defineQuery<CycleStatus>(CYCLE_STATUS_QUERY);

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import { RINGS, type RingName } from '../../config/policy-schema';
-import { cycleEndRecipients, promotionDeciders, promotionPolicy } from '../../domain/cycle/cycle-deciders';
+import { cycleEndRecipients, promotionPolicy } from '../../domain/cycle/cycle-deciders';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import { earliestDeadline } from '../../domain/cycle/cycle-planning';
 import type { PatchCycleResult, UnrolledAsset } from '../../domain/cycle/cycle-status';
@@ -20,14 +20,14 @@ import { cycleEnded, deadlineEscalation, promotionReminder, promotionRequest } f
 import { planningActivity, quickActivity } from '../activity-options';
 import { CycleHalt, CycleRun, type PatchCycleInput } from './cycle-run';
 import {
-  abortSignal,
+  abortUpdate,
   approveRingUpdate,
   cycleStatusQuery,
   gateDecisionUpdate,
-  incidentSignal,
-  pauseSignal,
+  incidentUpdate,
+  pauseUpdate,
   rejectPromotionUpdate,
-  resumeSignal,
+  resumeUpdate,
   ringReportSignal,
 } from './messages';
 import { ringRollback } from './ring-rollback';
@@ -44,16 +44,21 @@ const planning = proxyActivities<PatchctlActivities>(planningActivity);
  * failure rate and soaked. Any halt rolls back every touched ring, newest first.
  */
 export async function patchCycle(input: PatchCycleInput): Promise<PatchCycleResult> {
-  const cycle = new CycleRun(input, workflowInfo().workflowId);
+  const info = workflowInfo();
+  const cycle = new CycleRun(input, info.workflowId, info.firstExecutionRunId);
   setHandler(cycleStatusQuery, () => cycle.statusNow());
   setHandler(approveRingUpdate, (a) => cycle.approve(a), { validator: (a) => cycle.validateApproval(a) });
   setHandler(rejectPromotionUpdate, (r) => cycle.reject(r), { validator: (r) => cycle.validateRejection(r) });
   setHandler(gateDecisionUpdate, (d) => cycle.decideGate(d), { validator: (d) => cycle.validateGateDecision(d) });
-  setHandler(incidentSignal, (i) => cycle.reportIncident(i));
-  setHandler(abortSignal, (a) => cycle.abort(a));
-  setHandler(pauseSignal, (p) => cycle.pause(p));
-  setHandler(resumeSignal, (p) => cycle.resume(p));
+  setHandler(incidentUpdate, (i) => cycle.reportIncident(i), { validator: (i) => cycle.validateControl('incident', i.reportedBy, i.summary, i.signature) });
+  setHandler(abortUpdate, (a) => cycle.abort(a), { validator: (a) => cycle.validateControl('abort', a.by, a.reason, a.signature) });
+  setHandler(pauseUpdate, (p) => cycle.pause(p), { validator: (p) => cycle.validateControl('pause', p.by, p.reason, p.signature) });
+  setHandler(resumeUpdate, (p) => cycle.resume(p), { validator: (p) => cycle.validateControl('resume', p.by, p.reason, p.signature) });
   setHandler(ringReportSignal, (r) => cycle.ringReported(r));
+
+  // The cycle checks its own input first: an unknown or unsigned requester starts nothing.
+  await cycle.refreshAuthority();
+  cycle.validateStart(info.startTime);
 
   try {
     const plan = await planning.planCycle({
@@ -119,10 +124,11 @@ async function promote(cycle: CycleRun, ring: RingName, plan: CyclePlan): Promis
   const requiresApproval = promotion.requiresApproval;
   const manualReboots = plan.rings.find((r) => r.ring === ring)?.manualReboots ?? 0;
   if (!requiresApproval && manualReboots === 0) return;
-  const deciders = promotionDeciders(plan.ringsPolicy, ring, cycle.input.requestedBy);
   const reason = requiresApproval ? 'policy requires approval' : `${manualReboots} do-not-disrupt assets need a manual reboot approval`;
-  if (deciders.length === 0) throw new CycleHalt(`nobody but the requester ${cycle.input.requestedBy} may approve promotion to ${ring}`);
-  cycle.awaitDecision({ kind: 'promotion', ring, deciders, since: new Date().toISOString(), reason }, 'awaiting-approval');
+  // Deciders and keys as the policy names them now, not when the cycle started.
+  await cycle.refreshAuthority();
+  const { deciders } = cycle.awaitDecision({ kind: 'promotion', ring, since: new Date().toISOString(), reason }, 'awaiting-approval');
+  if (deciders.length === 0) throw new CycleHalt(`nobody but the requester ${cycle.requestedBy} may approve promotion to ${ring}`);
   cycle.ring(ring).state = 'awaiting-approval';
   await activities.sendNotice(promotionRequest(cycle.cycleId, ring, deciders, reason));
   const decided = () => cycle.approvals.has(ring) || cycle.rejection !== undefined || cycle.aborted !== undefined;

@@ -1,7 +1,6 @@
 import { CancellationScope, condition, isCancellation, proxyActivities, startChild } from '@temporalio/workflow';
 import type { PatchctlActivities } from '../../activities/create-activities';
 import type { RingName } from '../../config/policy-schema';
-import { gateDeciders } from '../../domain/cycle/cycle-deciders';
 import type { CyclePlan } from '../../domain/cycle/cycle-plan';
 import { evaluateGate } from '../../domain/cycle/gate';
 import { ringRateControls } from '../../domain/cycle/rate-controls';
@@ -120,7 +119,7 @@ async function deployAttempt(cycle: CycleRun, ring: RingName, attempt: number, p
       // The ring is touched from the moment its rollout runs: register its compensation now.
       cycle.touched.set(ring, attempt);
       cycle.activeChild = workflowId;
-      if (cycle.paused) cycle.forwardToRing(pauseSignal, { by: cycle.input.requestedBy });
+      if (cycle.paused) cycle.forwardToRing(pauseSignal, { by: cycle.requestedBy });
       return child.result();
     });
     cycle.attemptEnded(ring, result);
@@ -170,7 +169,6 @@ async function soak(cycle: CycleRun, ring: RingName, plan: CyclePlan): Promise<s
  */
 async function awaitGateDecision(cycle: CycleRun, ring: RingName, attempt: number, reason: string, plan: CyclePlan): Promise<GateDecisionInput> {
   const progress = cycle.ring(ring);
-  const deciders = gateDeciders(plan.ringsPolicy, ring, cycle.input.requestedBy);
   const clientId = cycle.input.clientId;
   progress.state = 'gate-breached';
   cycle.status.phase = 'awaiting-decision';
@@ -183,7 +181,10 @@ async function awaitGateDecision(cycle: CycleRun, ring: RingName, attempt: numbe
   });
   const decideBy = new Date(Date.now() + plan.rollout.gateDecisionTimeout).toISOString();
   cycle.gateDecision = undefined;
-  cycle.awaitDecision({ kind: 'gate', ring, deciders, since: new Date().toISOString(), reason, decideBy }, 'awaiting-decision');
+  // Deciders and keys as the policy names them now; the decision gets a fresh id, so a signature
+  // given at an earlier breach of this ring does not decide this one.
+  await cycle.refreshAuthority();
+  const { deciders } = cycle.awaitDecision({ kind: 'gate', ring, since: new Date().toISOString(), reason, decideBy }, 'awaiting-decision');
   await activities.sendNotice(gateBreached(cycle.cycleId, ring, attempt, deciders, reason, ticketId, decideBy));
   const decided = await condition(() => cycle.gateDecision !== undefined || cycle.aborted !== undefined, plan.rollout.gateDecisionTimeout);
   cycle.decisionResolved();

@@ -16,11 +16,13 @@ export interface RenewExceptionInput {
   /** New expiry (deferral) or review date (isolated lane), ISO time. */
   until: string;
   reason: string;
+  signature?: ApprovalSignature;
 }
 
 export interface RevokeExceptionInput {
   by: string;
   reason: string;
+  signature?: ApprovalSignature;
 }
 
 export interface ExceptionAccepted {

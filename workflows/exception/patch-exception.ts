@@ -29,7 +29,8 @@ export interface PatchExceptionResult {
  * open-ended: every wait has a deadline, and an exception without expiry is never accepted.
  */
 export async function patchException(input: PatchExceptionInput): Promise<PatchExceptionResult> {
-  const ex = new ExceptionCase(input, workflowInfo().workflowId);
+  const info = workflowInfo();
+  const ex = new ExceptionCase(input, info.workflowId, info.firstExecutionRunId);
   setHandler(exceptionStatusQuery, () => ex.status);
   setHandler(signOffExceptionUpdate, (d) => ex.signOff(d), { validator: (d) => ex.validateSignOff(d) });
   setHandler(approveExceptionUpdate, (d) => ex.approve(d), { validator: (d) => ex.validateApproval(d) });
@@ -38,9 +39,12 @@ export async function patchException(input: PatchExceptionInput): Promise<PatchE
 
   const rules = await activities.loadExceptionRules({ clientId: input.clientId });
   ex.rules = rules;
+  // The exception checks its own input first: an unknown or unsigned requester asks for nothing.
+  await ex.refreshAuthority();
+  ex.validateStart(info.startTime);
   const problems = exceptionRequestProblems(input, rules, Date.now());
   if (problems.length > 0) return finish(ex, 'rejected', problems.map((p) => `${p.field}: ${p.message}`).join('; '));
-  ex.audit('requested', input.requestedBy, input.reason);
+  ex.audit('requested', ex.requestedBy, input.reason, ex.requestSignature());
   await openTicket(ex);
   await recordStatus(ex, 'requested');
 
@@ -122,22 +126,25 @@ async function openTicket(ex: ExceptionCase): Promise<void> {
  */
 async function obtainApprovals(ex: ExceptionCase, within: number, label: string, notAfter = Number.POSITIVE_INFINITY, occurrence?: string): Promise<string | undefined> {
   const { input } = ex;
-  const owner = ex.rules?.owner ?? '';
   ex.signedOff = false;
   ex.approved = false;
   // Recomputed per step, so a late sign-off does not give the approval step a full window past notAfter.
   const stepWindow = () => Math.max(1, Math.min(within, notAfter - Date.now()));
   const decideBy = (ms: number) => new Date(Date.now() + ms).toISOString();
   const signOffWindow = stepWindow();
-  ex.status.pending = { step: 'signoff', who: [owner], decideBy: decideBy(signOffWindow) };
+  // Owner, approvers and keys as the policy names them now, not when the exception was requested.
+  await ex.refreshAuthority();
+  const owner = ex.rules?.owner ?? '';
+  ex.openStep('signoff', [owner], decideBy(signOffWindow));
   await activities.sendNotice(exceptionSignOffRequest(input, label, owner, occurrence));
   if (!(await condition(() => ex.signedOff || ex.revocation !== undefined, signOffWindow))) return `no sign-off by the client owner within the decision time`;
   if (ex.revocation) return undefined;
   // A renewal keeps showing renewal-pending / review-due: the exception it renews still holds.
   if (ex.status.status === 'requested') ex.status.status = 'signed-off';
+  await ex.refreshAuthority();
   const approvers = ex.approvers();
   const approvalWindow = stepWindow();
-  ex.status.pending = { step: 'approval', who: approvers, decideBy: decideBy(approvalWindow) };
+  ex.openStep('approval', approvers, decideBy(approvalWindow));
   await activities.sendNotice(exceptionApprovalRequest(input, label, approvers, ex.status.signedOffBy, occurrence));
   if (!(await condition(() => ex.approved || ex.revocation !== undefined, approvalWindow))) return `no MSP approval within the decision time`;
   ex.status.pending = undefined;
@@ -184,7 +191,7 @@ function finishRevoked(ex: ExceptionCase): Promise<PatchExceptionResult> {
 async function finish(ex: ExceptionCase, status: 'expired' | 'revoked' | 'rejected', reason: string): Promise<PatchExceptionResult> {
   ex.status.pending = undefined;
   await recordStatus(ex, status, reason);
-  ex.audit(status, status === 'revoked' ? (ex.revocation?.by ?? '') : 'patchctl', reason);
+  ex.audit(status, status === 'revoked' ? (ex.revocation?.by ?? '') : 'patchctl', reason, status === 'revoked' ? ex.revocationSignature : undefined);
   await noteOnTicket(ex, `Exception ${ex.input.exceptionId} ${status}: ${reason}`);
   await activities.sendNotice(exceptionEnded(ex.input, ex.everyone(), status, reason));
   await condition(allHandlersFinished);

@@ -18,7 +18,7 @@ const setup = proxyActivities<PatchctlActivities>(quickActivity);
  * named responder instead. Each step has a deadline; a step past it mails the escalation list once.
  */
 export async function credentialTriage(input: CredentialTriageInput): Promise<TriageStatus> {
-  const tc = new TriageCase(input, workflowInfo().workflowId);
+  const tc = new TriageCase(input, workflowInfo().workflowId, workflowInfo().firstExecutionRunId);
   setHandler(triageStatusQuery, () => tc.status);
   setHandler(resolveTriageUpdate, (d) => tc.decide(d), { validator: (d) => tc.validateDecision(d) });
 
@@ -118,7 +118,7 @@ class StepRunner {
     const entry = tc.begin('person', rules.escalateAfterMs);
     await this.act.sendNotice(triagePersonRequest(tc.input, rules.responders, reason, tc.status.slaDeadline));
     tc.status.state = 'waiting-for-person';
-    tc.status.pending = { step: 'person', who: rules.responders, decideBy: tc.status.slaDeadline };
+    tc.status.pending = { step: 'person', who: rules.responders, decideBy: tc.status.slaDeadline, decisionId: 'person:1', since: new Date().toISOString() };
     await this.act.recordTriage(tc.status);
     const decided = () => tc.decision !== undefined;
     if (!(await condition(decided, rules.escalateAfterMs))) {

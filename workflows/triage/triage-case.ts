@@ -1,5 +1,6 @@
 import { signatureProblem } from '../../domain/approval-signature';
 import { FailureType, refuse } from '../../domain/failure-catalog';
+import { personId } from '../../domain/identity';
 import type { CredentialTriageInput, TriageDecision, TriageRules, TriageStatus, TriageStep, TriageStepName } from '../../domain/triage/triage';
 import type { TriageAccepted } from './messages';
 
@@ -17,6 +18,7 @@ export class TriageCase {
   constructor(
     readonly input: CredentialTriageInput,
     readonly workflowId: string,
+    readonly runId: string,
   ) {
     const now = new Date().toISOString();
     this.status = {
@@ -27,6 +29,7 @@ export class TriageCase {
       ...(input.alertId ? { alertId: input.alertId } : {}),
       source: input.source,
       state: 'received',
+      runId,
       receivedAt: now,
       // Set from the policy's SLA once the rules are loaded.
       slaDeadline: now,
@@ -57,12 +60,14 @@ export class TriageCase {
 
   validateDecision(d: TriageDecision): void {
     if (this.status.pending?.step !== 'person') refuse(FailureType.NotPending, `triage ${this.input.clientId}/${this.input.triageId} waits for no decision (state: ${this.status.state})`);
-    const responders = this.rules?.responders ?? [];
-    if (!responders.includes(d.by)) refuse(FailureType.NotAllowed, `${d.by} is not named in policy as a triage responder (triage.responders); named: ${responders.join(', ') || 'nobody'}`);
+    const responders = (this.rules?.responders ?? []).map(personId);
+    if (!responders.includes(personId(d.by))) refuse(FailureType.NotAllowed, `${d.by} is not named in policy as a triage responder (triage.responders); named: ${responders.join(', ') || 'nobody'}`);
     if (d.resolution === 'reset' && !this.canResetAutomatically) {
       refuse(FailureType.InvalidInput, `resolution: patchctl cannot reset this account itself (${this.status.manualReason ?? 'no identity adapter'}); rotate it yourself and resolve with "handled", or "dismiss" a false alarm`);
     }
-    const problem = signatureProblem(this.rules?.signing, { workflowId: this.workflowId, subject: this.input.triageId, decision: d.resolution, by: d.by }, d.signature);
+    const pending = this.status.pending;
+    const facts = { workflowId: this.workflowId, runId: this.runId, decisionId: pending.decisionId, decision: d.resolution, by: personId(d.by), reason: d.comment ?? '' };
+    const problem = signatureProblem(this.rules?.signing, facts, d.signature, { since: pending.since, now: Date.now() });
     if (problem) refuse(FailureType.NotAllowed, problem);
   }
 

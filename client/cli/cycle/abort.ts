@@ -1,20 +1,20 @@
 import type { Command } from 'commander';
 import { defineCommand } from '../define-command';
-import { actorOption, jsonOption, reasonOption } from '../fragments';
+import { actorOption, jsonOption, keyOption, reasonOption } from '../fragments';
 import { info, printJson } from '../output';
 
 export function cycleAbortCommand(): Command {
   return defineCommand({
     name: 'abort',
-    description: 'abort a cycle: the running ring stops and every touched ring is rolled back',
+    description: 'abort a cycle: the running ring stops and every touched ring is rolled back (policy operators only)',
     args: [['<id>', 'cycle id (CLIENT/NAME)']],
-    options: { reason: reasonOption('why, recorded in the evidence', 500), as: actorOption('who aborts'), json: jsonOption() },
+    options: { reason: reasonOption('why, recorded in the evidence', 2000), as: actorOption('who aborts'), key: keyOption('the abort'), json: jsonOption() },
     run: async (opts, id: string) => {
-      const [{ actor, withCycle }, { abortSignal }, { shownCycleId }] = await Promise.all([import('../../use-cases/cycle-target.js'), import('../../../workflows/cycle/messages.js'), import('../../ids.js')]);
-      await withCycle(id, (handle) => handle.signal(abortSignal, { reason: opts.reason, by: actor(opts.as) }));
+      const [{ actor }, { controlCycle }, { shownCycleId }] = await Promise.all([import('../../use-cases/cycle-target.js'), import('../../use-cases/decide.js'), import('../../ids.js')]);
+      await controlCycle(id, { kind: 'abort', reason: opts.reason, by: actor(opts.as) }, opts.key);
       const shown = shownCycleId(id);
       if (opts.json) printJson({ cycleId: shown, aborted: true });
-      else info(`abort requested for ${shown}; watch the rollback with \`patchctl cycle status ${shown} --watch\``);
+      else info(`abort accepted for ${shown}; watch the rollback with \`patchctl cycle status ${shown} --watch\``);
     },
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isValidCycleName } from '../../../domain/ids';
 import { defineCommand } from '../define-command';
-import { actorOption, clientOption, jsonOption } from '../fragments';
+import { actorOption, clientOption, jsonOption, keyOption } from '../fragments';
 import { option } from '../option-spec';
 import { info, printJson, printTable } from '../output';
 import type { StartedCycle } from '../../use-cases/start-cycle';
@@ -31,14 +31,15 @@ export function cycleStartCommand(): Command {
       name: option('--name <name>', 'cycle name (default: time and scope, e.g. 20261129-0300-critical)', ({ z }) =>
         z.string().refine(isValidCycleName, 'must be lower-case letters, digits, dots and dashes'),
       ),
-      as: actorOption('who starts it; may not approve it later'),
+      as: actorOption('who starts it (a person the policy knows); may not approve it later'),
+      key: keyOption('the start, as the requester'),
       dryRun: option('--dry-run', 'plan without starting or writing anything', ({ z }) => z.boolean()),
       json: jsonOption('print {"cycleId","workflowId","requestedBy","plan"} as one JSON document'),
     },
     check: (o) => (o.severity && o.patch ? [{ key: 'patch', message: 'give --severity or --patch, not both' }] : []),
     run: async (opts) => {
       const { startCycle } = (await import('../../use-cases/start-cycle.js'));
-      const started = await startCycle({ clientId: opts.client, severity: opts.severity, patchIds: opts.patch, name: opts.name, requestedBy: opts.as, dryRun: opts.dryRun });
+      const started = await startCycle({ clientId: opts.client, severity: opts.severity, patchIds: opts.patch, name: opts.name, requestedBy: opts.as, key: opts.key, dryRun: opts.dryRun });
       if (opts.json) {
         const { id, workflowId, requestedBy, plan } = started;
         printJson(started.dryRun ? { cycleId: id, workflowId, dryRun: true, plan } : { cycleId: id, workflowId, requestedBy, plan });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CompensatingControl } from '../../../domain/exception/exception';
 import { defineCommand } from '../define-command';
-import { actorOption, clientOption, jsonOption, reasonOption } from '../fragments';
+import { actorOption, clientOption, jsonOption, keyOption, reasonOption } from '../fragments';
 import { option } from '../option-spec';
 import { info, printJson } from '../output';
 import { dateOption } from './date-option';
@@ -53,7 +53,8 @@ export function exceptionRequestCommand(): Command {
       ),
       clientApproval: option('--client-approval <ref>', "isolated lane: the client's written approval (document or ticket reference)", ({ z }) => z.string().trim().min(1).max(200)),
       ticket: option('--ticket <id>', 'link this existing PSA ticket instead of opening one', ({ z }) => z.string().trim().min(1).max(100)),
-      as: actorOption('who requests it; may not approve it later'),
+      as: actorOption('who requests it (a person the policy knows); may not approve it later'),
+      key: keyOption('the request, as the requester'),
       json: jsonOption('print {"ref","exceptionId","status","ticketId","pending","next"} as one JSON document'),
     },
     check: (o) => [
@@ -78,6 +79,7 @@ export function exceptionRequestCommand(): Command {
           clientApprovalRef: opts.clientApproval,
         },
         flagFor,
+        opts.key,
       );
       const next = nextStep(ref, status);
       const { exceptionId, hostnames, patchIds } = request;

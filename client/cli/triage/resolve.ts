@@ -18,18 +18,26 @@ export function triageResolveCommand(): Command {
       json: jsonOption('print {"ref","resolution","by","state"} as one JSON document'),
     },
     run: async (opts, id: string) => {
-      const [{ triageRef }, { resolveTemporalTarget, withClient }, { resolveTriageUpdate }, { signApproval, signingKeyFile }] = await Promise.all([
+      const [{ triageRef }, { resolveTemporalTarget, withClient }, { resolveTriageUpdate, triageStatusQuery }, { signWithKeyFile, signingKeyFile }, { personId }] = await Promise.all([
         import('./triage-view.js'),
         import('../../connection/temporal-connection.js'),
         import('../../../workflows/triage/messages.js'),
         import('../../use-cases/approval-signing.js'),
+        import('../../../domain/identity.js'),
       ]);
       const ref = triageRef(id);
       const keyFile = signingKeyFile(opts.key);
-      const signature = keyFile ? signApproval(keyFile, { workflowId: ref.workflowId, subject: ref.triageId, decision: opts.resolution, by: opts.as }) : undefined;
-      const accepted = await withClient(resolveTemporalTarget(), (client) =>
-        client.workflow.getHandle(ref.workflowId).executeUpdate(resolveTriageUpdate, { args: [{ by: opts.as, resolution: opts.resolution, comment: opts.comment, signature }] }),
-      );
+      const accepted = await withClient(resolveTemporalTarget(), async (client) => {
+        const handle = client.workflow.getHandle(ref.workflowId);
+        // The signature binds the run and the decision the triage is waiting for, so read them first.
+        let signature;
+        if (keyFile) {
+          const status = await handle.query(triageStatusQuery);
+          const facts = { workflowId: ref.workflowId, runId: status.runId ?? '', decisionId: status.pending?.decisionId ?? '', decision: opts.resolution, by: personId(opts.as), reason: opts.comment ?? '' };
+          signature = signWithKeyFile(keyFile, facts);
+        }
+        return handle.executeUpdate(resolveTriageUpdate, { args: [{ by: opts.as, resolution: opts.resolution, comment: opts.comment, signature }] });
+      });
       const shown = `${ref.clientId}/${ref.triageId}`;
       if (opts.json) printJson({ ref: shown, resolution: opts.resolution, by: opts.as, state: accepted.state });
       else info(`${opts.resolution}: ${shown} by ${opts.as}\n  patchctl triage status ${shown}`);
