@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { PatchPolicy } from '../config/policy-schema';
 import type { ClientAdapters, MailerPort } from './ports';
+import type { ApprovalLinkSettings } from './shared/send-notice';
 
 /** What activities are given instead of importing globals: the worker builds these once, tests pass others. */
 export interface ActivityDeps {
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   policy: PatchPolicy;
   adaptersFor(clientId: string): ClientAdapters;
   mailer: MailerPort;
+  /** Set when `patchctl web` serves the approval page: decision mails then carry one-time links to it. */
+  approvalLinks?: ApprovalLinkSettings;
 }

@@ -4,6 +4,7 @@ import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { withSentLedger } from '../activities/adapters/mail/sent-ledger';
 import { createActivities } from '../activities/create-activities';
+import { approvalLinkSettings } from '../activities/shared/send-notice';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
 import { createDataConverter } from '../activities/codec/codec-keys';
@@ -69,7 +70,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     taskQueue: options.taskQueue,
     dataConverter,
     ...workflowSource(),
-    activities: createActivities({ db, policy: options.policy, adaptersFor, mailer }),
+    activities: createActivities({ db, policy: options.policy, adaptersFor, mailer, approvalLinks: approvalLinkSettings(options.env ?? process.env) }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
   });
   const run = worker.run().finally(async () => {
