@@ -34,6 +34,7 @@ import { scheduleListCommand } from './schedule/list';
 import { schedulePauseCommand } from './schedule/pause';
 import { scheduleResumeCommand } from './schedule/resume';
 import { scheduleTriggerCommand } from './schedule/trigger';
+import { webCommand } from './web';
 import { workerCommand } from './worker';
 
 // The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
@@ -100,7 +101,7 @@ function topLevel(prepare: Prepare): CommandFactory[] {
       async () => ((await import('../commands/demo.js'))).demoCommand(),
       prepare,
     );
-  return [devCommand, demo, workerCommand, codecServerCommand];
+  return [devCommand, demo, workerCommand, codecServerCommand, webCommand];
 }
 
 export function registerCommands(program: Command, prepare: Prepare): void {

@@ -56,7 +56,7 @@ export function loadApprovalPageSigner(keyFile: string): ApprovalPageSigner {
   try {
     mode = statSync(keyFile).mode & 0o777;
   } catch (error) {
-    throw badInput(`cannot read the approval page key ${keyFile}: ${(error as Error).message}`, 'create one with `patchctl keys generate` and pass it with --key or PATCHCTL_WEB_KEY_FILE');
+    throw badInput(`cannot read the approval page key ${keyFile}: ${(error as Error).message}`, 'create one with `patchctl keys generate` and pass it with --key-file or PATCHCTL_WEB_KEY_FILE');
   }
   if (mode & 0o077) throw badInput(`the approval page key ${keyFile} is readable by other users (mode ${mode.toString(8).padStart(4, '0')})`, `run \`chmod 600 ${keyFile}\``);
   let key;

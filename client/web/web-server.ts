@@ -9,14 +9,19 @@ export type WebServerDeps = ApprovalPageDeps & {
   logger?: boolean | { level: string };
 };
 
+export function redactToken(url: string): string {
+  return url.replace(/\/approve\/[^/?#]+/, '/approve/<token>');
+}
+
 export function routePlugins(deps: WebServerDeps): FastifyPluginAsync[] {
   return [approvalPageRoutes(deps)];
 }
 
 /** Builds (does not start) the server; `listen` is the caller's. */
 export async function buildWebServer(deps: WebServerDeps, plugins: FastifyPluginAsync[] = routePlugins(deps)): Promise<FastifyInstance> {
-  // The page sits behind a reverse proxy in production; the link's token is in the path, never logged.
-  const app = Fastify({ logger: deps.logger ?? false, trustProxy: false, disableRequestLogging: true });
+  // A link's token is in the path: request logs show the route, never the token.
+  const logger = deps.logger ? { ...(typeof deps.logger === 'object' ? deps.logger : {}), serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: redactToken(req.url) }) } } : false;
+  const app = Fastify({ logger, trustProxy: false });
   for (const plugin of plugins) await app.register(plugin);
   app.get('/healthz', async () => ({ ok: true }));
   return app;
