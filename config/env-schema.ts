@@ -67,6 +67,13 @@ export const webEnvSchema = z.object({
 });
 export type WebEnv = z.infer<typeof webEnvSchema>;
 
+/** Chat webhook URLs per client, JSON {"<client id>": {"slack": "https://hooks.slack.com/…", "teams": "https://…"}}. */
+export const chatEnvSchema = z.object({
+  /** Preferred: a file (mode 0600) holding that JSON. */
+  PATCHCTL_CHAT_WEBHOOKS_FILE: z.string().optional(),
+  PATCHCTL_CHAT_WEBHOOKS: z.string().optional(),
+});
+
 /**
  * Everything patchctl reads from the process environment. Secrets (SMTP password, vendor API keys)
  * come from here or from files named here, never from workflow inputs, so they never reach history.
@@ -106,6 +113,7 @@ export const envSchema = z.object({
   PATH: z.string().optional(),
   ...vendorEnvSchema.shape,
   ...webEnvSchema.shape,
+  ...chatEnvSchema.shape,
 }).superRefine((env, ctx) => {
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together' });

@@ -287,6 +287,32 @@ export const simulationSchema = z
   .strict();
 export type SimulationPolicy = z.infer<typeof simulationSchema>;
 
+export const CHAT_CHANNELS = ['slack', 'teams'] as const;
+/** What goes to a client's chat channels besides the mail. */
+export const CHAT_EVENTS = ['gate-breached', 'promotion-waiting', 'rollback'] as const;
+export type ChatEvent = (typeof CHAT_EVENTS)[number];
+
+/**
+ * Per-client chat notifications. The webhook URLs are credentials (anyone holding one can post), so
+ * they are not here: they come from PATCHCTL_CHAT_WEBHOOKS_FILE (a 0600 JSON file) keyed by client id.
+ */
+const chatSchema = z
+  .object({
+    channels: z.array(z.enum(CHAT_CHANNELS)).min(1, 'must name at least one of slack, teams'),
+    events: z.array(z.enum(CHAT_EVENTS)).min(1, `must name at least one of ${CHAT_EVENTS.join(', ')}`).default([...CHAT_EVENTS]),
+  })
+  .strict();
+export type ChatPolicy = z.infer<typeof chatSchema>;
+
+/** The client's named contact hears N hours before a ring's window opens on their assets. */
+const patchNoticeSchema = z
+  .object({
+    contact: identity,
+    hoursBefore: z.number().int('must be a whole number of hours').min(1, 'must be between 1 and 168 hours').max(168, 'must be between 1 and 168 hours'),
+  })
+  .strict();
+export type PatchNoticePolicy = z.infer<typeof patchNoticeSchema>;
+
 export const clientSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be lower-case letters, digits and dashes (2-41 chars)'),
@@ -297,6 +323,8 @@ export const clientSchema = z
     workloadChecks: z.array(z.enum(WORKLOAD_CHECKS)).default([]),
     adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
+    chat: chatSchema.optional(),
+    patchNotice: patchNoticeSchema.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;

@@ -1,4 +1,5 @@
-import type { RingName } from '../config/policy-schema';
+import type { ChatEvent, RingName } from '../config/policy-schema';
+import { parseCycleRef } from './ids';
 
 // Mail texts the cycle sends. Pure so the workflow can build them; ids are deterministic so a
 // retried send is recognisably the same message.
@@ -14,6 +15,18 @@ export interface Notice {
    * is made there, so it never enters workflow history.
    */
   decision?: NoticeDecision;
+  /** Also posted to the client's chat channels when its policy asks for this event. */
+  chat?: NoticeChat;
+}
+
+export interface NoticeChat {
+  clientId: string;
+  event: ChatEvent;
+}
+
+function chatFor(cycleId: string, event: ChatEvent): { chat?: NoticeChat } {
+  const clientId = parseCycleRef(cycleId)?.clientId;
+  return clientId ? { chat: { clientId, event } } : {};
 }
 
 export type NoticeDecisionKind = 'promotion' | 'gate' | 'exception-signoff' | 'exception-approve';
@@ -48,6 +61,7 @@ export function promotionRequest(cycleId: string, ring: RingName, to: string[], 
     subject: `[patchctl] Approve promotion of ${cycleId} to ${ring}`,
     text: `${cycleId} is ready to promote to the ${ring} ring (${reason}).\n\nApprove:  patchctl cycle approve ${cycleId} --ring ${ring} --as <you>\nReject:   patchctl cycle reject ${cycleId} --as <you> --reason "..."\n`,
     decision: { kind: 'promotion', subject: ring },
+    ...chatFor(cycleId, 'promotion-waiting'),
   };
 }
 
@@ -80,6 +94,7 @@ export function gateBreached(cycleId: string, ring: RingName, attempt: number, t
       `Decide before ${decideBy} or the cycle rolls back:\n` +
       `  patchctl cycle decide ${cycleId} --ring ${ring} --decision rollback|retry-failed|override --as <you> --reason "..."\n`,
     decision: { kind: 'gate', subject: ring, pendingUntil: decideBy },
+    ...chatFor(cycleId, 'gate-breached'),
   };
 }
 
@@ -89,6 +104,7 @@ export function cycleEnded(cycleId: string, to: string[], status: string, reason
     to,
     subject: `[patchctl] ${cycleId} ${status}`,
     text: `${cycleId} ended ${status}: ${reason}.\n\nDetails: patchctl cycle status ${cycleId}\n`,
+    ...(status === 'rolled-back' ? chatFor(cycleId, 'rollback') : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { webEnvSchema } from '../../config/env-schema';
-import { approvalLinkParagraph, personalMessageId, type Notice, type NoticeDecision } from '../../domain/notices';
+import { approvalLinkParagraph, personalMessageId, type Notice, type NoticeChat, type NoticeDecision } from '../../domain/notices';
+import { isPermanentChatFailure } from '../adapters/chat/chat-webhook';
 import type { ActivityDeps } from '../deps';
 import type { MailMessage } from '../ports';
 import { issueApprovalLink } from '../store/approval-link-store';
@@ -28,11 +29,34 @@ export function approvalTokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function currentWorkflowId(): string | undefined {
+function currentActivity(): Context | undefined {
   try {
-    return Context.current().info.workflowExecution?.workflowId;
+    return Context.current();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Attempts after which a chat outage stops holding the notice back: the mail is out, and a cycle
+ * must not wait on Slack or Teams. Until then a 429 or 5xx retries the activity (ledgers keep the
+ * mail and every channel that already took the message from getting it twice).
+ */
+export const CHAT_ATTEMPTS = 5;
+
+async function postToChat(deps: ActivityDeps, notice: MailMessage, chat: NoticeChat): Promise<void> {
+  const events = deps.policy.clients.find((c) => c.id === chat.clientId)?.chat?.events ?? [];
+  if (!deps.chatFor || !events.includes(chat.event)) return;
+  const activity = currentActivity();
+  const attempt = activity?.info.attempt ?? 1;
+  for (const channel of deps.chatFor(chat.clientId)) {
+    try {
+      await channel.post({ key: notice.messageId, title: notice.subject.replace(/^\[patchctl\] /, ''), text: notice.text });
+    } catch (error) {
+      if (!isPermanentChatFailure(error) && attempt < CHAT_ATTEMPTS) throw error;
+      // Refused for good (or out of attempts): said in the worker log, never a halt of the cycle.
+      activity?.log.warn(`chat notice not delivered to ${channel.kind}: ${(error as Error).message}`);
+    }
   }
 }
 
@@ -59,11 +83,12 @@ async function sendWithLinks(deps: ActivityDeps, links: ApprovalLinkSettings, no
 /** Mails a notice built in domain/notices.ts; a notice to nobody is no error. */
 export async function sendNotice(deps: ActivityDeps, notice: Notice & Pick<MailMessage, 'attachments'>): Promise<void> {
   if (notice.to.length === 0) return;
-  const { decision, ...message } = notice;
-  const workflowId = currentWorkflowId();
+  const { decision, chat, ...message } = notice;
+  const workflowId = currentActivity()?.info.workflowExecution?.workflowId;
   if (decision && deps.approvalLinks && workflowId) {
     await sendWithLinks(deps, deps.approvalLinks, message, decision, workflowId);
-    return;
+  } else {
+    await deps.mailer.send(message);
   }
-  await deps.mailer.send(message);
+  if (chat) await postToChat(deps, message, chat);
 }
