@@ -304,14 +304,6 @@ const chatSchema = z
   .strict();
 export type ChatPolicy = z.infer<typeof chatSchema>;
 
-/** The client's named contact hears N hours before a ring's window opens on their assets. */
-const patchNoticeSchema = z
-  .object({
-    contact: identity,
-    hoursBefore: z.number().int('must be a whole number of hours').min(1, 'must be between 1 and 168 hours').max(168, 'must be between 1 and 168 hours'),
-  })
-  .strict();
-export type PatchNoticePolicy = z.infer<typeof patchNoticeSchema>;
 
 export const clientSchema = z
   .object({
@@ -324,7 +316,6 @@ export const clientSchema = z
     adapters: adaptersSchema.prefault({}),
     simulation: simulationSchema.prefault({}),
     chat: chatSchema.optional(),
-    patchNotice: patchNoticeSchema.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;
