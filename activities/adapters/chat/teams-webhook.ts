@@ -7,6 +7,10 @@ import { postWebhook, type ChatChannel } from './chat-webhook';
 // Accepted with no body, the connector 200 with "1"; a payload it cannot read is a 400, throttling a
 // 429 with Retry-After.
 
+// Card element kinds, named once (Adaptive Card schema 1.4).
+const ADAPTIVE_CARD = 'AdaptiveCard';
+const TEXT_BLOCK = 'TextBlock';
+
 export function createTeamsWebhook(url: string, clientId: string, tuning?: HttpTuning): ChatChannel {
   // Refused when built: an http:// webhook would carry its own credential in clear text.
   assertVendorUrl(`Teams webhook (client ${clientId})`, url);
@@ -24,11 +28,11 @@ export function createTeamsWebhook(url: string, clientId: string, tuning?: HttpT
               contentUrl: null,
               content: {
                 $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-                type: 'AdaptiveCard',
+                type: ADAPTIVE_CARD,
                 version: '1.4',
                 body: [
-                  { type: 'TextBlock', text: message.title, weight: 'Bolder', size: 'Medium', wrap: true },
-                  { type: 'TextBlock', text: message.text, wrap: true },
+                  { type: TEXT_BLOCK, text: message.title, weight: 'Bolder', size: 'Medium', wrap: true },
+                  { type: TEXT_BLOCK, text: message.text, wrap: true },
                 ],
               },
             },
