@@ -93,7 +93,9 @@ beforeAll(async () => {
   // Today's signed message has no delegates: the workflow checks the page's signature against the
   // key policy lists for the person, so the page's public key is listed for both approvers.
   policy.signing = { requireSignedApprovals: true, publicKeys: { [LEAD]: signer.publicKeyPem, [OWNER]: signer.publicKeyPem } };
-  harness = await createCycleHarness(policy, { clinic: 20 });
+  // Night Clinic's canary fails on every asset: its cycle is the one whose gate is decided on the page.
+  policy.clients.find((c) => c.id === 'night-clinic')!.simulation.failingRings = ['canary'];
+  harness = await createCycleHarness(policy, { clinic: 20, 'night-clinic': 12 });
   const mailer = withSentLedger(createMailer({ from: policy.msp.mailFrom, smtpUrl: smtp.url }), harness.db.pool);
 
   web = await buildWebServer({ db: harness.db.pool, temporal: env.client, mailer, signer, publicUrl: 'http://127.0.0.1' });
@@ -214,5 +216,28 @@ describe('the approval page', () => {
       [LEAD, 'via approval page: canary clean'],
       [OWNER, 'via approval page: go'],
     ]);
+  });
+
+  it('decides a breached gate from the link in the gate mail: the cycle rolls back', async () => {
+    const handle = await env.client.workflow.start(patchCycle, {
+      taskQueue: TASK_QUEUE,
+      workflowId: cycleWorkflowId('night-clinic', 'web-2'),
+      args: [{ clientId: 'night-clinic', cycleName: 'web-2', requestedBy: 'starter@msp.test', severity: undefined }],
+    });
+    // Its window opens Saturday night: steps of 2h stay well inside the 4h decision timeout.
+    await advanceUntil(env, handle, (s) => s.pending?.kind === 'gate' && s.pending.ring === 'canary', '2h');
+    const [gateLink] = linksTo(LEAD, `canary gate breached for ${handle.workflowId}`);
+    expect(gateLink).toBeDefined();
+    const lead = await (await browser.createBrowserContext()).newPage();
+    await lead.goto(gateLink!);
+    const shown = await text(lead);
+    expect(shown).toContain(`The canary gate of ${handle.workflowId} is breached`);
+    expect(shown).toContain('Decide before');
+    await askForCode(lead);
+    await decide(lead, lastCodeTo(LEAD), 'rollback', 'canary failed');
+    expect(await text(lead)).toContain(`rollback, recorded as ${LEAD} via the approval page`);
+    const result = await handle.result();
+    expect(result.status).toBe('rolled-back');
+    expect(result.decisions).toContainEqual(expect.objectContaining({ kind: 'gate-decision', ring: 'canary', by: LEAD, decision: 'rollback', reason: 'via approval page: canary failed' }));
   });
 });
