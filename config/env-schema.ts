@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedDuration } from './duration';
 
 const vendorUrl = z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL');
 
@@ -43,6 +44,36 @@ export const vendorEnvSchema = z.object({
 });
 export type VendorEnv = z.infer<typeof vendorEnvSchema>;
 
+const httpBaseUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) base URL without query or fragment, e.g. https://approve.msp.example');
+
+/**
+ * `patchctl web` (the approval page) and the worker that mails its links. The public URL is what
+ * a mail's link points at (a reverse proxy usually terminates TLS in front of the loopback listener).
+ */
+export const webEnvSchema = z.object({
+  PATCHCTL_WEB_LISTEN: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8480').default('127.0.0.1:8480'),
+  PATCHCTL_WEB_PUBLIC_URL: httpBaseUrl.optional(),
+  /** The page's own Ed25519 private key (0600): it signs decisions on behalf of the person who followed a link. */
+  PATCHCTL_WEB_KEY_FILE: z.string().optional(),
+  /** How long a mailed link stays usable (never past the decision's own deadline). */
+  PATCHCTL_APPROVAL_LINK_TTL: boundedDuration('5m', '7d').default(24 * 3_600_000),
+});
+export type WebEnv = z.infer<typeof webEnvSchema>;
+
+/** Chat webhook URLs per client, JSON {"<client id>": {"slack": "https://hooks.slack.com/…", "teams": "https://…"}}. */
+export const chatEnvSchema = z.object({
+  /** Preferred: a file (mode 0600) holding that JSON. */
+  PATCHCTL_CHAT_WEBHOOKS_FILE: z.string().optional(),
+  PATCHCTL_CHAT_WEBHOOKS: z.string().optional(),
+});
+
 /**
  * Everything patchctl reads from the process environment. Secrets (SMTP password, vendor API keys)
  * come from here or from files named here, never from workflow inputs, so they never reach history.
@@ -84,6 +115,8 @@ export const envSchema = z.object({
   /** Searched for the `temporal` and test-server binaries when no explicit path is set. */
   PATH: z.string().optional(),
   ...vendorEnvSchema.shape,
+  ...webEnvSchema.shape,
+  ...chatEnvSchema.shape,
 }).superRefine((env, ctx) => {
   if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
     ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_KEY_PATH'], message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together' });

@@ -428,6 +428,23 @@ export const restoreDrillPolicySchema = z
   })
   .strict();
 export type RestoreDrillPolicy = z.infer<typeof restoreDrillPolicySchema>;
+export const CHAT_CHANNELS = ['slack', 'teams'] as const;
+/** What goes to a client's chat channels besides the mail. */
+export const CHAT_EVENTS = ['gate-breached', 'promotion-waiting', 'rollback'] as const;
+export type ChatEvent = (typeof CHAT_EVENTS)[number];
+
+/**
+ * Per-client chat notifications. The webhook URLs are credentials (anyone holding one can post), so
+ * they are not here: they come from PATCHCTL_CHAT_WEBHOOKS_FILE (a 0600 JSON file) keyed by client id.
+ */
+const chatSchema = z
+  .object({
+    channels: z.array(z.enum(CHAT_CHANNELS)).min(1, 'must name at least one of slack, teams'),
+    events: z.array(z.enum(CHAT_EVENTS)).min(1, `must name at least one of ${CHAT_EVENTS.join(', ')}`).default([...CHAT_EVENTS]),
+  })
+  .strict();
+export type ChatPolicy = z.infer<typeof chatSchema>;
+
 
 export const clientSchema = z
   .object({
@@ -451,6 +468,7 @@ export const clientSchema = z
     agreedFailureThreshold: failureShare.optional(),
     discovery: discoveryPolicySchema.optional(),
     restoreDrills: restoreDrillPolicySchema.optional(),
+    chat: chatSchema.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;

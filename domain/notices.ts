@@ -1,4 +1,5 @@
-import type { RingName } from '../config/policy-schema';
+import type { ChatEvent, RingName } from '../config/policy-schema';
+import { parseCycleRef } from './ids';
 
 // Mail texts the cycle sends. Pure so the workflow can build them; ids are deterministic so a
 // retried send is recognisably the same message.
@@ -8,6 +9,45 @@ export interface Notice {
   to: string[];
   subject: string;
   text: string;
+  /**
+   * The pending decision this mail asks its recipients for. The notice activity then mails each
+   * recipient separately, with a one-time link to the approval page bound to them; the link's token
+   * is made there, so it never enters workflow history.
+   */
+  decision?: NoticeDecision;
+  /** Also posted to the client's chat channels when its policy asks for this event. */
+  chat?: NoticeChat;
+}
+
+export interface NoticeChat {
+  clientId: string;
+  event: ChatEvent;
+}
+
+function chatFor(cycleId: string, event: ChatEvent): { chat?: NoticeChat } {
+  const clientId = parseCycleRef(cycleId)?.clientId;
+  return clientId ? { chat: { clientId, event } } : {};
+}
+
+export type NoticeDecisionKind = 'promotion' | 'gate' | 'exception-signoff' | 'exception-approve';
+
+export interface NoticeDecision {
+  kind: NoticeDecisionKind;
+  /** The ring (cycle decisions) or the exception id decided on. */
+  subject: string;
+  /** The decision stops being pending by then (a gate's decide-by): no link outlives it. */
+  pendingUntil?: string;
+}
+
+/** The paragraph the notice activity adds to a decision mail, one per recipient. */
+export function approvalLinkParagraph(url: string, expiresAt: string): string {
+  return `\nOr decide on the approval page (this link is yours alone, works once and expires ${expiresAt}):\n  ${url}\n`;
+}
+
+/** One recipient's copy of a decision mail: its own Message-ID, so each copy is sent once. */
+export function personalMessageId(messageId: string, person: string): string {
+  const who = person.replace(/[^a-zA-Z0-9.-]+/g, '.');
+  return messageId.replace(/@patchctl>$/, `.to.${who}@patchctl>`);
 }
 
 function id(cycleId: string, what: string): string {
@@ -20,6 +60,8 @@ export function promotionRequest(cycleId: string, ring: RingName, to: string[], 
     to,
     subject: `[patchctl] Approve promotion of ${cycleId} to ${ring}`,
     text: `${cycleId} is ready to promote to the ${ring} ring (${reason}).\n\nApprove:  patchctl cycle approve ${cycleId} --ring ${ring} --as <you>\nReject:   patchctl cycle reject ${cycleId} --as <you> --reason "..."\n`,
+    decision: { kind: 'promotion', subject: ring },
+    ...chatFor(cycleId, 'promotion-waiting'),
   };
 }
 
@@ -29,6 +71,7 @@ export function promotionReminder(cycleId: string, ring: RingName, to: string[])
     to,
     subject: `[patchctl] Reminder: ${cycleId} waits for approval to ${ring}`,
     text: `${cycleId} is still waiting for someone to approve promotion to ${ring}.\n\npatchctl cycle approve ${cycleId} --ring ${ring} --as <you>\n`,
+    decision: { kind: 'promotion', subject: ring },
   };
 }
 
@@ -50,6 +93,8 @@ export function gateBreached(cycleId: string, ring: RingName, attempt: number, t
       `The ${ring} ring of ${cycleId} halted: ${reason}.\nPSA ticket: ${ticketId}\n` +
       `Decide before ${decideBy} or the cycle rolls back:\n` +
       `  patchctl cycle decide ${cycleId} --ring ${ring} --decision rollback|retry-failed|override --as <you> --reason "..."\n`,
+    decision: { kind: 'gate', subject: ring, pendingUntil: decideBy },
+    ...chatFor(cycleId, 'gate-breached'),
   };
 }
 
@@ -59,11 +104,12 @@ export function cycleEnded(cycleId: string, to: string[], status: string, reason
     to,
     subject: `[patchctl] ${cycleId} ${status}`,
     text: `${cycleId} ended ${status}: ${reason}.\n\nDetails: patchctl cycle status ${cycleId}\n`,
+    ...(status === 'rolled-back' ? chatFor(cycleId, 'rollback') : {}),
   };
 }
 
-function exceptionNotice(exceptionId: string, what: string, to: string[], subject: string, text: string): Notice {
-  return { messageId: id(`exception.${exceptionId}`, what), to, subject: `[patchctl] ${subject}`, text };
+function exceptionNotice(exceptionId: string, what: string, to: string[], subject: string, text: string, decision?: NoticeDecision): Notice {
+  return { messageId: id(`exception.${exceptionId}`, what), to, subject: `[patchctl] ${subject}`, text, ...(decision ? { decision } : {}) };
 }
 
 /** What an exception's mail is about: the exception, where its workflow runs, what it covers. */
@@ -87,11 +133,11 @@ function decisionMailId(label: string, occurrence: string | undefined, step: str
 }
 
 export function exceptionSignOffRequest(e: ExceptionSubject, label: string, owner: string, occurrence?: string): Notice {
-  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'signoff'), [owner], `Sign off exception ${e.exceptionId}`, `${e.requestedBy} asks to ${label} an exception for ${e.hostnames.join(', ')}: ${e.reason}.\n\npatchctl exception signoff ${exceptionRef(e)} --as ${owner}\n`);
+  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'signoff'), [owner], `Sign off exception ${e.exceptionId}`, `${e.requestedBy} asks to ${label} an exception for ${e.hostnames.join(', ')}: ${e.reason}.\n\npatchctl exception signoff ${exceptionRef(e)} --as ${owner}\n`, { kind: 'exception-signoff', subject: e.exceptionId });
 }
 
 export function exceptionApprovalRequest(e: ExceptionSubject, label: string, to: string[], signedOffBy: string | undefined, occurrence?: string): Notice {
-  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'approval'), to, `Approve exception ${e.exceptionId}`, `Signed off by ${signedOffBy}. Approve:\n\npatchctl exception approve ${exceptionRef(e)} --as <you>\n`);
+  return exceptionNotice(e.exceptionId, decisionMailId(label, occurrence, 'approval'), to, `Approve exception ${e.exceptionId}`, `Signed off by ${signedOffBy}. Approve:\n\npatchctl exception approve ${exceptionRef(e)} --as <you>\n`, { kind: 'exception-approve', subject: e.exceptionId });
 }
 
 export function exceptionReminder(e: ExceptionSubject, to: string[], end: string): Notice {

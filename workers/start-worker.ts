@@ -5,6 +5,8 @@ import { buildClientAdapters } from '../activities/adapters/build-adapters';
 import { createMailer } from '../activities/adapters/mail/nodemailer-mailer';
 import { withSentLedger } from '../activities/adapters/mail/sent-ledger';
 import { createActivities } from '../activities/create-activities';
+import { approvalLinkSettings } from '../activities/shared/send-notice';
+import { buildChatChannels } from '../activities/adapters/chat/chat-channels';
 import { createPool } from '../activities/store/pool';
 import { migrateUp } from '../activities/store/migrate';
 import { createDataConverter } from '../activities/codec/codec-keys';
@@ -92,7 +94,15 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     taskQueue: options.taskQueue,
     dataConverter,
     ...workflowSource(),
-    activities: createActivities({ db, policy: options.policy, adaptersFor, mailer, currentPolicy: options.policyFile ? currentPolicy(options.policyFile) : undefined }),
+    activities: createActivities({
+      db,
+      policy: options.policy,
+      adaptersFor,
+      mailer,
+      currentPolicy: options.policyFile ? currentPolicy(options.policyFile) : undefined,
+      approvalLinks: approvalLinkSettings(options.env ?? process.env),
+      chatFor: buildChatChannels({ policy: options.policy, env: options.env ?? process.env, db }),
+    }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
   });
   const run = worker.run().finally(async () => {

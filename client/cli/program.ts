@@ -45,6 +45,7 @@ import { triageListCommand } from './triage/list';
 import { triageResolveCommand } from './triage/resolve';
 import { triageStatusCommand } from './triage/status';
 import { triageWebhookCommand } from './triage/webhook';
+import { webCommand } from './web';
 import { workerCommand } from './worker';
 
 // The command registry. To add a command: write `client/cli/<group>/<name>.ts` exporting a factory
@@ -116,7 +117,7 @@ function topLevel(prepare: Prepare): CommandFactory[] {
       async () => ((await import('../commands/demo.js'))).demoCommand(),
       prepare,
     );
-  return [devCommand, demo, workerCommand, codecServerCommand];
+  return [devCommand, demo, workerCommand, codecServerCommand, webCommand];
 }
 
 export function registerCommands(program: Command, prepare: Prepare): void {
