@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import { policySchema, type PatchPolicy } from './policy-schema';
 import { describeValue, problemsFromZod, projectWords, type InputProblem } from './problems';
@@ -81,7 +81,45 @@ function isPlainMapping(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function parsePolicyText(text: string, file = '<inline>'): PolicyResult {
+export interface ParseOptions {
+  /**
+   * Reads the policy as if signing were off: for the one caller that must learn who the policy's
+   * people are before their keys exist (the demo, which then creates them).
+   */
+  withoutSigning?: boolean;
+}
+
+const PUBLIC_KEY_FILE = /^(.+)\.pub\.pem$/;
+
+/**
+ * `signing.keysDir`: every `<person>.pub.pem` in it becomes `signing.publicKeys[person]` (a key
+ * written in the policy itself wins). Only regular files count, so a symlink cannot smuggle in a key
+ * from elsewhere; the folder is relative to the policy file.
+ */
+function readKeysDir(raw: Record<string, unknown>, file: string): InputProblem[] {
+  const signing = raw.signing;
+  if (!isPlainMapping(signing) || typeof signing.keysDir !== 'string' || signing.keysDir === '') return [];
+  const dir = resolve(file.startsWith('<') ? process.cwd() : dirname(file), signing.keysDir);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return [{ path: 'signing.keysDir', message: `${dir} ${code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a folder' : 'cannot be read'}; create it and put each person's <person>.pub.pem there (patchctl keys generate --out ${signing.keysDir} --name PERSON)` }];
+  }
+  const keys: Record<string, unknown> = isPlainMapping(signing.publicKeys) ? { ...signing.publicKeys } : {};
+  for (const name of names.sort()) {
+    const person = PUBLIC_KEY_FILE.exec(name)?.[1]?.toLowerCase();
+    if (!person || person in keys) continue;
+    const path = join(dir, name);
+    if (!lstatSync(path).isFile()) return [{ path: 'signing.keysDir', message: `${path} is not a regular file (a symlink or folder); copy the key in instead` }];
+    keys[person] = readFileSync(path, 'utf8');
+  }
+  signing.publicKeys = keys;
+  return [];
+}
+
+export function parsePolicyText(text: string, file = '<inline>', options: ParseOptions = {}): PolicyResult {
   const refused = (problems: InputProblem[]): PolicyResult => ({ ok: false, file, problems });
   const nul = text.indexOf('\u0000');
   if (nul >= 0) return refused([{ path: '(file)', message: `binary content (a NUL byte at character ${nul}); expected a YAML text file` }]);
@@ -103,6 +141,13 @@ export function parsePolicyText(text: string, file = '<inline>'): PolicyResult {
   if (!isPlainMapping(raw)) {
     return refused([{ path: '(root)', message: `expected a mapping of policy sections (${TOP_LEVEL_SECTIONS}), got ${describeValue(raw ?? undefined)}` }]);
   }
+  if (options.withoutSigning) {
+    const keysDir = isPlainMapping(raw.signing) ? raw.signing.keysDir : undefined;
+    raw.signing = { requireSignedApprovals: false, ...(keysDir === undefined ? {} : { keysDir }) };
+  } else {
+    const keyProblems = readKeysDir(raw, file);
+    if (keyProblems.length > 0) return refused(keyProblems);
+  }
   const parsed = policySchema.safeParse(raw, { error: projectWords });
   if (!parsed.success) return refused(problemsFromZod(parsed.error, raw, '', policySchema));
   return { ok: true, policy: parsed.data, file };
@@ -119,7 +164,7 @@ function readProblem(file: string, error: unknown): InputProblem {
   return { path: '(file)', message: (code && reasons[code]) ?? `cannot be read: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-export function loadPolicyFile(file: string): PolicyResult {
+export function loadPolicyFile(file: string, options: ParseOptions = {}): PolicyResult {
   let text: string;
   try {
     const stat = statSync(file);
@@ -132,7 +177,7 @@ export function loadPolicyFile(file: string): PolicyResult {
   } catch (error) {
     return { ok: false, file, problems: [readProblem(file, error)] };
   }
-  return parsePolicyText(text, file);
+  return parsePolicyText(text, file, options);
 }
 
 /**

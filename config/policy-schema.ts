@@ -551,6 +551,11 @@ export const policySchema = z
     signing: z
       .object({
         requireSignedApprovals: z.boolean().default(false),
+        /**
+         * A folder of `<person>.pub.pem` files (relative to the policy file), read by the loader into
+         * `publicKeys` at every load: revoking a person's key is deleting their file.
+         */
+        keysDir: z.string().min(1, 'must be a folder of <person>.pub.pem files').optional(),
         publicKeys: z.record(identity, ed25519PublicKey).default({}),
         delegates: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{1,40}$/, 'must be a delegate name of lower-case letters, digits and dashes'), ed25519PublicKey).default({}),
       })

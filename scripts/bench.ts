@@ -142,7 +142,7 @@ async function main(): Promise<void> {
             const result = await client.workflow.execute(patchCycle, {
               taskQueue: 'bench-cycle',
               workflowId: cycleWorkflowId(clientId, 'bench'),
-              args: [{ clientId, cycleName: 'bench', requestedBy: 'bench@msp.test' }],
+              args: [{ clientId, cycleName: 'bench', requestedBy: 'engineer@msp.example' }],
             });
             const cycleMs = performance.now() - started;
             const ringIds = result.rings.filter((r) => r.workflowId).map((r) => r.workflowId as string);

@@ -25,7 +25,9 @@ import { failed } from '../errors';
 import { parseOptions } from '../options';
 import { info, printJson, printTable } from '../cli/output';
 import { withClient } from '../connection/temporal-connection';
-import { revokeExceptionUpdate } from '../../workflows/exception/messages';
+import { exceptionStatusQuery } from '../../workflows/exception/messages';
+import { exceptionDecisionUpdate } from '../use-cases/decide';
+import { ensureDemoKeys } from '../demo/demo-keys';
 
 const options = z.object({
   endpoints: z.coerce.number().int().min(30, 'must be at least 30 (10 per client)').max(100_000).default(300),
@@ -63,9 +65,12 @@ export function demoCommand(): Command {
     .action(async (raw: Record<string, unknown>) => {
       const opts = parseOptions(options, raw);
       const policyFile = join(repoRoot(), 'patchctl.demo.yaml');
+      // Keys first: the policy requires signed decisions and reads its people's public keys from them.
+      const keys = ensureDemoKeys(policyFile, [ENGINEER]);
       const loaded = loadPolicy({ file: policyFile });
       const policy = loaded.policy;
       const log = (text: string) => info(text);
+      log(`demo: signed decisions on: ${keys.people.length} people sign with their own Ed25519 keys in ${keys.dir}${keys.created.length > 0 ? ` (created ${keys.created.length})` : ''}`);
 
       // Reuse the `patchctl dev` of this directory when there is one; otherwise bring up our own.
       const cwd = process.cwd();
@@ -172,9 +177,10 @@ export function demoCommand(): Command {
           await withClient(target, (client) =>
             Promise.all(
               earlierExceptions.map(async (e) => {
-                await client.workflow
-                  .getHandle(exceptionWorkflowId(e.clientId, e.id))
-                  .executeUpdate(revokeExceptionUpdate, { args: [{ by: ENGINEER, reason: `demo run ${runId} starts over` }] });
+                const handle = client.workflow.getHandle(exceptionWorkflowId(e.clientId, e.id));
+                const status = await handle.query(exceptionStatusQuery);
+                const { update, input } = exceptionDecisionUpdate({ ...status, workflowId: handle.workflowId }, { kind: 'exception-revoke', by: ENGINEER, reason: `demo run ${runId} starts over` }, keys.signerOf(ENGINEER));
+                await handle.executeUpdate(update as never, { args: [input as never] });
                 log(`demo: revoked ${e.clientId}/${e.id} of an earlier demo run`);
               }),
             ),
@@ -184,7 +190,7 @@ export function demoCommand(): Command {
         const exceptions = await withClient(target, (client) =>
           Promise.all(
             exceptionRequests.map((request) =>
-              driveException(client, DEMO_TASK_QUEUE, request, { owner: riverside?.owner ?? '', approver: policy.exceptions.approvers[0] ?? '' }),
+              driveException(client, DEMO_TASK_QUEUE, request, { owner: riverside?.owner ?? '', approver: policy.exceptions.approvers[0] ?? '' }, keys.signerOf),
             ),
           ),
         );
@@ -204,7 +210,7 @@ export function demoCommand(): Command {
                   lastPhase.set(spec.clientId, summary);
                   log(`demo: ${spec.clientId}: ${summary}`);
                 }
-              }),
+              }, keys.signerOf),
             ),
           ),
         );
@@ -233,7 +239,7 @@ export function demoCommand(): Command {
         }));
         const excludedAsExpected = exceptionDocs.every((e) => e.status === 'active' && e.hostnames.every((h) => cycles[0]?.excluded.some((x) => x.hostname === h)));
         const report = await demoMonthlyReport({ databaseUrl: target.databaseUrl, policy, clientId: 'riverside-dental' });
-        if (opts.json) printJson({ cycles, exceptions: exceptionDocs, report, temporalUi: target.uiUrl, asExpected: asExpected && excludedAsExpected });
+        if (opts.json) printJson({ cycles, exceptions: exceptionDocs, report, signing: { required: true, people: keys.people.length, keysDir: keys.dir }, temporalUi: target.uiUrl, asExpected: asExpected && excludedAsExpected });
         else {
           for (const c of cycles) {
             info(`\n${c.id}: ${c.status} — ${c.reason}`);

@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { PatchPolicy, RingName } from '../../config/policy-schema';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { cycleWorkflowId } from '../../domain/ids';
-import { approveRingUpdate, cycleStatusQuery, gateDecisionUpdate } from '../../workflows/cycle/messages';
+import { cycleStartFacts } from '../../domain/cycle/cycle-deciders';
+import { cycleStatusQuery } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
 import type { PatchCycleResult } from '../../domain/cycle/cycle-status';
+import { cycleDecisionUpdate, type Signer } from '../use-cases/decide';
 
 export interface DemoCycleSpec {
   clientId: string;
@@ -16,7 +18,8 @@ export interface DemoCycleSpec {
 
 /**
  * Plays the people around one cycle: starts it as the engineer, approves each promotion as an
- * approver named in policy (never the engineer), and answers a breached gate.
+ * approver named in policy (never the engineer), and answers a breached gate; each signs with their
+ * own key, as the policy requires.
  */
 export async function driveCycle(
   client: Client,
@@ -24,12 +27,12 @@ export async function driveCycle(
   policy: PatchPolicy,
   spec: DemoCycleSpec,
   onStatus: (status: CycleStatus) => void,
+  signerOf: (person: string) => Signer,
 ): Promise<PatchCycleResult> {
-  const handle = await client.workflow.start(patchCycle, {
-    taskQueue,
-    workflowId: cycleWorkflowId(spec.clientId, spec.cycleName),
-    args: [{ clientId: spec.clientId, cycleName: spec.cycleName, requestedBy: spec.requestedBy }],
-  });
+  const workflowId = cycleWorkflowId(spec.clientId, spec.cycleName);
+  const args = { clientId: spec.clientId, cycleName: spec.cycleName, requestedBy: spec.requestedBy };
+  const signature = signerOf(spec.requestedBy)(cycleStartFacts(workflowId, args));
+  const handle = await client.workflow.start(patchCycle, { taskQueue, workflowId, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [{ ...args, signature }] });
   const approverFor = (ring: RingName) =>
     (ring === 'production' ? policy.rings.production : policy.rings.pilot).promotion.approvers.find((a) => a !== spec.requestedBy) ?? '';
   const answered = new Set<string>();
@@ -44,13 +47,12 @@ export async function driveCycle(
       const key = pending ? `${pending.kind}:${pending.ring}:${pending.since}` : '';
       if (pending && !answered.has(key)) {
         answered.add(key);
-        if (pending.kind === 'promotion') {
-          await handle.executeUpdate(approveRingUpdate, { args: [{ ring: pending.ring, approver: approverFor(pending.ring), comment: 'demo: soak clean' }] });
-        } else {
-          await handle.executeUpdate(gateDecisionUpdate, {
-            args: [{ ring: pending.ring, decision: spec.onGateBreach, by: approverFor(pending.ring), reason: 'demo: failures confirmed on the canary' }],
-          });
-        }
+        const by = approverFor(pending.ring);
+        const decision =
+          pending.kind === 'promotion'
+            ? { kind: 'approve-ring' as const, ring: pending.ring, by, comment: 'demo: soak clean' }
+            : { kind: 'gate' as const, ring: pending.ring, decision: spec.onGateBreach, by, reason: 'demo: failures confirmed on the canary' };
+        await cycleDecisionUpdate(status, decision, signerOf(by)).send(handle);
       }
     }
     await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 300))]);

@@ -1,28 +1,32 @@
 import type { Client } from '@temporalio/client';
-import type { ExceptionRequest, ExceptionStatus } from '../../domain/exception/exception';
+import { exceptionRequestFacts, type ExceptionRequest, type ExceptionStatus } from '../../domain/exception/exception';
 import { exceptionWorkflowId } from '../../domain/ids';
-import { approveExceptionUpdate, exceptionStatusQuery, signOffExceptionUpdate } from '../../workflows/exception/messages';
+import { exceptionStatusQuery } from '../../workflows/exception/messages';
 import { patchException } from '../../workflows/exception/patch-exception';
+import { exceptionDecisionUpdate, type ExceptionDecision, type Signer } from '../use-cases/decide';
 
-/** Plays the client owner and the MSP approver for one exception until it is active. */
+/** Plays the client owner and the MSP approver for one exception until it is active; each signs. */
 export async function driveException(
   client: Client,
   taskQueue: string,
   request: ExceptionRequest,
   people: { owner: string; approver: string },
+  signerOf: (person: string) => Signer,
 ): Promise<ExceptionStatus> {
-  const handle = await client.workflow.start(patchException, {
-    taskQueue,
-    workflowId: exceptionWorkflowId(request.clientId, request.exceptionId),
-    args: [request],
-  });
+  const workflowId = exceptionWorkflowId(request.clientId, request.exceptionId);
+  const signature = signerOf(request.requestedBy)(exceptionRequestFacts(workflowId, request));
+  const handle = await client.workflow.start(patchException, { taskQueue, workflowId, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [{ ...request, signature }] });
+  const decide = async (status: ExceptionStatus, d: ExceptionDecision) => {
+    const { update, input } = exceptionDecisionUpdate({ ...status, workflowId }, d, signerOf(d.by));
+    await handle.executeUpdate(update as never, { args: [input as never] });
+  };
   for (let i = 0; i < 600; i++) {
     const status = await handle.query(exceptionStatusQuery);
     if (status.status === 'active' || status.status === 'rejected') return status;
     if (status.pending?.step === 'signoff' && !status.signedOffBy) {
-      await handle.executeUpdate(signOffExceptionUpdate, { args: [{ by: people.owner, comment: 'demo: vendor has not certified the update' }] });
+      await decide(status, { kind: 'exception-signoff', by: people.owner, comment: 'demo: vendor has not certified the update' });
     } else if (status.pending?.step === 'approval' && !status.approvedBy) {
-      await handle.executeUpdate(approveExceptionUpdate, { args: [{ by: people.approver, comment: 'demo: compensating controls checked' }] });
+      await decide(status, { kind: 'exception-approve', by: people.approver, comment: 'demo: compensating controls checked' });
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -56,7 +56,12 @@ function cycleDecision(d: PageDecision): CycleDecision {
 }
 
 /** Refuses a key file other users can read, or one that is no Ed25519 private key. */
-export function loadApprovalPageSigner(keyFile: string): ApprovalPageSigner {
+export interface ApprovalPageSignerOptions {
+  /** The clock signatures are dated by (tests on the time-skipping server pass the server's). */
+  now?: () => Promise<Date> | Date;
+}
+
+export function loadApprovalPageSigner(keyFile: string, options: ApprovalPageSignerOptions = {}): ApprovalPageSigner {
   let mode: number;
   try {
     mode = statSync(keyFile).mode & 0o777;
@@ -72,11 +77,12 @@ export function loadApprovalPageSigner(keyFile: string): ApprovalPageSigner {
   }
   if (key.asymmetricKeyType !== 'ed25519') throw badInput(`${keyFile} is a ${key.asymmetricKeyType} key, not Ed25519`, 'create one with `patchctl keys generate`');
   const publicKeyPem = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
-  const sign: Signer = (facts) => signDecision(facts, key, { delegate: APPROVAL_PAGE_DELEGATE });
+  const signerAt = (at: Date): Signer => (facts) => signDecision(facts, key, { delegate: APPROVAL_PAGE_DELEGATE, signedAt: at });
   return {
     publicKeyPem,
     async decide(temporal, d) {
       const handle = temporal.workflow.getHandle(d.workflowId);
+      const sign = signerAt(await (options.now?.() ?? new Date()));
       if (d.kind === 'promotion' || d.kind === 'gate') {
         // The signature binds the run and the pending decision's id, both read from the status.
         const status = await handle.query(cycleStatusQuery);

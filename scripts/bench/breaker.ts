@@ -57,7 +57,7 @@ export async function benchBreaker(options: { address: string; databaseUrl: stri
     await importAssets(pool, CLIENT, generateFleet(CLIENT, FLEET, 7).map(({ clientId: _client, ...asset }) => asset));
     const activities = createActivities({ db: pool, policy, adaptersFor: buildClientAdapters({ db: pool, policy, env: {} }), mailer: createMailer({ from: policy.msp.mailFrom, outboxDir: join(options.dir, 'outbox-breaker') }) });
     const cycleId = `cycle/${CLIENT}/breaker`;
-    const plan = await activities.planCycle({ cycleId, clientId: CLIENT, requestedBy: 'bench@msp.test', plannedAt: new Date().toISOString() });
+    const plan = await activities.planCycle({ cycleId, clientId: CLIENT, requestedBy: 'engineer@msp.example', plannedAt: new Date().toISOString() });
     const production = plan.rings.find((r) => r.ring === 'production')!;
     const controls = ringRateControls(policy.rings.production, production.size, policy.rollout.batchSize);
     const worker = await Worker.create({ connection, taskQueue: 'bench-breaker', ...workflowSource(), activities });

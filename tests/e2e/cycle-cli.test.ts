@@ -115,7 +115,7 @@ describe('a cycle driven from several terminals', () => {
       const final = watched.json<{ phase: string; rings: { verified: number; planned: number }[]; decisions: { by: string }[] }>();
       expect(final.phase).toBe('completed');
       expect(final.rings.every((r) => r.verified === r.planned)).toBe(true);
-      expect(final.decisions.map((d) => d.by)).toEqual(['lead@msp.test', 'lead@msp.test']);
+      expect(final.decisions.map((d) => d.by)).toEqual(['engineer@msp.test', 'lead@msp.test', 'lead@msp.test']);
 
       const text = await cli(['cycle', 'status', cycleId]);
       expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^${cycleId}  phase: completed`));

@@ -57,7 +57,7 @@ describe('patchctl keys and evidence', () => {
       const exported = await cli(['evidence', 'export', cycleId, '--out', bundle, '--json'], { PATCHCTL_EVIDENCE_KEY_FILE: privateKeyFile });
       expect(exported.code, exported.stderr).toBe(0);
       const doc = exported.json<{ cycleId: string; histories: number; decisions: number; signed: boolean; status: string }>();
-      expect(doc).toMatchObject({ cycleId: `cycle/${cycleId}`, histories: 4, decisions: 2, signed: true, status: 'completed' });
+      expect(doc).toMatchObject({ cycleId: `cycle/${cycleId}`, histories: 4, decisions: 3, signed: true, status: 'completed' });
       expect(readdirSync(bundle).sort()).toEqual(['decisions.json', 'exceptions.json', 'histories', 'manifest.json', 'manifest.sig', 'summary.md', 'timeline.csv', 'timeline.json']);
 
       const verified = await cli(['evidence', 'verify', bundle, '--json']);

@@ -14,6 +14,8 @@ import { findChromium } from '../../activities/reporting/report-pdf';
 import { cycleWorkflowId } from '../../domain/ids';
 import type { CycleStatus } from '../../domain/cycle/cycle-status';
 import { loadApprovalPageSigner } from '../../client/web/approval-signer';
+import { cycleStartFacts } from '../../domain/cycle/cycle-deciders';
+import { person, signerAt } from '../support/signing';
 import { buildWebServer } from '../../client/web/web-server';
 import { cycleStatusQuery } from '../../workflows/cycle/messages';
 import { patchCycle } from '../../workflows/cycle/patch-cycle';
@@ -36,6 +38,7 @@ let running: Promise<void>;
 
 const LEAD = 'lead@msp.test';
 const OWNER = 'owner@clinic.test';
+const STARTER = person('starter@msp.test');
 
 function bodyOf(raw: string): string {
   const body = raw.slice(raw.search(/\r?\n\r?\n/));
@@ -87,11 +90,12 @@ beforeAll(async () => {
   const keyFile = join(dir, 'approval-page.key.pem');
   const pair = generateKeyPairSync('ed25519');
   writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
-  const signer = loadApprovalPageSigner(keyFile);
+  // The time-skipping server's clock runs ahead of ours: the page dates its signatures by it.
+  const signer = loadApprovalPageSigner(keyFile, { now: async () => new Date(await env.currentTimeMs()) });
 
   const policy = loadTestPolicy();
   // The page signs as the delegate `approval-page` on behalf of the person its link was mailed to.
-  policy.signing = { requireSignedApprovals: true, publicKeys: {}, delegates: { 'approval-page': signer.publicKeyPem } };
+  policy.signing = { requireSignedApprovals: true, publicKeys: { [STARTER.id]: STARTER.publicKeyPem }, delegates: { 'approval-page': signer.publicKeyPem } };
   // Night Clinic's canary fails on every asset: its cycle is the one whose gate is decided on the page.
   policy.clients.find((c) => c.id === 'night-clinic')!.simulation.failingRings = ['canary'];
   harness = await createCycleHarness(policy, { clinic: 20, 'night-clinic': 12 });
@@ -124,15 +128,19 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/** Starts a cycle as the starter, who signs the start with their own key (policy requires it). */
+async function startSigned(cycleName: string, clientId = 'clinic') {
+  const workflowId = cycleWorkflowId(clientId, cycleName);
+  const args = { clientId, cycleName, requestedBy: STARTER.id };
+  const signature = signerAt(STARTER.privateKey, new Date(await env.currentTimeMs()))(cycleStartFacts(workflowId, args));
+  return env.client.workflow.start(patchCycle, { taskQueue: TASK_QUEUE, workflowId, args: [{ ...args, signature }] });
+}
+
 const pendingPromotion = (ring: string) => (s: CycleStatus) => s.pending?.kind === 'promotion' && s.pending.ring === ring;
 
 describe('the approval page', () => {
   it('takes a cycle through both promotions from the links in the mail, and refuses reused, forwarded, expired and stale links', async () => {
-    const handle = await env.client.workflow.start(patchCycle, {
-      taskQueue: TASK_QUEUE,
-      workflowId: cycleWorkflowId('clinic', 'web-1'),
-      args: [{ clientId: 'clinic', cycleName: 'web-1', requestedBy: 'starter@msp.test', severity: undefined }],
-    });
+    const handle = await startSigned('web-1');
     await advanceUntil(env, handle, pendingPromotion('pilot'));
 
     // The pilot request went to the one decider (the requester may not approve), with a link of their own.
@@ -168,7 +176,7 @@ describe('the approval page', () => {
     // The cycle moved on, and the evidence names the page and carries its signature.
     const afterPilot = await handle.query(cycleStatusQuery);
     expect(afterPilot.rings.find((r) => r.ring === 'pilot')?.state).not.toBe('awaiting-approval');
-    expect(afterPilot.decisions).toContainEqual(expect.objectContaining({ kind: 'approval', ring: 'pilot', by: LEAD, reason: 'via approval page: canary clean', signature: expect.objectContaining({ message: expect.stringContaining(`|pilot|approve|${LEAD}|`) }) }));
+    expect(afterPilot.decisions).toContainEqual(expect.objectContaining({ kind: 'approval', ring: 'pilot', by: LEAD, reason: 'via approval page: canary clean', signature: expect.objectContaining({ delegate: 'approval-page', message: expect.stringContaining(`"by":"${LEAD}","decision":"approve","decisionId":"promotion:pilot:`) }) }));
 
     // Reused: the same link again.
     await lead.goto(pilotLink!);
@@ -218,11 +226,7 @@ describe('the approval page', () => {
   });
 
   it('decides a breached gate from the link in the gate mail: the cycle rolls back', async () => {
-    const handle = await env.client.workflow.start(patchCycle, {
-      taskQueue: TASK_QUEUE,
-      workflowId: cycleWorkflowId('night-clinic', 'web-2'),
-      args: [{ clientId: 'night-clinic', cycleName: 'web-2', requestedBy: 'starter@msp.test', severity: undefined }],
-    });
+    const handle = await startSigned('web-2', 'night-clinic');
     // Its window opens Saturday night: steps of 2h stay well inside the 4h decision timeout.
     await advanceUntil(env, handle, (s) => s.pending?.kind === 'gate' && s.pending.ring === 'canary', '2h');
     const [gateLink] = linksTo(LEAD, `canary gate breached for ${handle.workflowId}`);

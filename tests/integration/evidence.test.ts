@@ -112,11 +112,13 @@ describe('evidence export of a completed cycle', () => {
   it('lists the approvals with who, when and the update event that carried each', () => {
     const { decisions } = readJson<DecisionsDoc>('decisions.json');
     expect(decisions.map((d) => [d.kind, d.ring, d.by, d.message])).toEqual([
+      ['start', undefined, 'starter@msp.test', null],
       ['approval', 'pilot', 'lead@msp.test', 'approveRing'],
       ['approval', 'production', 'owner@clinic.test', 'approveRing'],
     ]);
-    expect(decisions[0]?.reason).toBe('canary clean');
-    for (const d of decisions) {
+    expect(decisions[1]?.reason).toBe('canary clean');
+    // The start arrives with the workflow itself; each approval came in an update of its own.
+    for (const d of decisions.filter((d) => d.kind !== 'start')) {
       expect(eventOf(result.cycleId, d.eventId!)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
       expect(eventOf(result.cycleId, d.completedEventId!)?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED');
     }
@@ -242,7 +244,9 @@ describe('evidence export of a rolled-back cycle', () => {
       // Rings the cycle never reached stop at their plan.
       expect(entries.filter((e) => e.ring !== 'canary').every((e) => e.steps.map((s) => s.step).join() === 'detected,planned')).toBe(true);
       const { decisions } = JSON.parse(readFileSync(join(dir, 'decisions.json'), 'utf8')) as DecisionsDoc;
+      // The cycle's start is the first record: who asked for it (signed when policy requires).
       expect(decisions).toEqual([
+        expect.objectContaining({ kind: 'start', by: 'starter@msp.test' }),
         expect.objectContaining({ kind: 'rejection', ring: 'pilot', by: 'lead@msp.test', reason: 'EHR logins slow on the canary', message: 'rejectPromotion', eventId: expect.any(Number) }),
       ]);
       expect(verifyBundle(dir, msp.publicKeyPem)).toMatchObject({ ok: false, signature: 'missing', problems: [{ path: 'manifest.sig' }] });

@@ -1,10 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parsePolicyText } from '../../config/load-policy';
 import { formatProblems } from '../../config/problems';
+import { ensureDemoKeys } from '../../client/demo/demo-keys';
 
 // A policy as YAML gives it: any shape, which is the point of these tests.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,9 +40,18 @@ describe('policy bounds: settings that would switch safety off are refused, nami
   });
 
   it('keeps every duration and threshold of the shipped policies inside the bounds', () => {
-    for (const file of ['patchctl.example.yaml', 'patchctl.demo.yaml']) {
-      const result = parsePolicyText(readFileSync(join(root, file), 'utf8'), file);
-      if (!result.ok) throw new Error(`${file}:\n${formatProblems(result.problems)}`);
+    // The demo policy reads its people's public keys from signing.keysDir: a copy gets its own keys.
+    const demoDir = mkdtempSync(join(tmpdir(), 'patchctl-demo-policy-'));
+    const demoCopy = join(demoDir, 'patchctl.demo.yaml');
+    copyFileSync(join(root, 'patchctl.demo.yaml'), demoCopy);
+    ensureDemoKeys(demoCopy, ['engineer@msp.demo']);
+    try {
+      for (const [file, path] of [['patchctl.example.yaml', join(root, 'patchctl.example.yaml')], ['patchctl.demo.yaml', demoCopy]] as const) {
+        const result = parsePolicyText(readFileSync(path, 'utf8'), path);
+        if (!result.ok) throw new Error(`${file}:\n${formatProblems(result.problems)}`);
+      }
+    } finally {
+      rmSync(demoDir, { recursive: true, force: true });
     }
   });
 

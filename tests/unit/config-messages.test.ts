@@ -38,7 +38,7 @@ describe('config check speaks the project’s words', () => {
 
   it('names each unknown key at its own path with the keys that are allowed there', () => {
     expect(linesAfter((p) => (p.rings.canary.sizee = 3))).toEqual([
-      'rings.canary.sizee: unknown key; expected one of soak, failureThreshold, gate, size',
+      'rings.canary.sizee: unknown key; expected one of soak, failureThreshold, gate, maxConcurrency, maxErrors, size',
     ]);
   });
 
