@@ -1,4 +1,5 @@
 import { decisionAuthorityFor, type DecisionAuthority } from '../../domain/decision-authority';
+import { FailureType, refuse } from '../../domain/failure-catalog';
 import type { ActivityDeps } from '../deps';
 
 /**
@@ -7,5 +8,9 @@ import type { ActivityDeps } from '../deps';
  */
 export async function currentDeciders(deps: ActivityDeps, input: { clientId: string }): Promise<DecisionAuthority> {
   const policy = deps.currentPolicy ? deps.currentPolicy() : deps.policy;
+  // A client the policy does not name is a refusal, not an outage: retrying cannot make it appear.
+  if (!policy.clients.some((c) => c.id === input.clientId)) {
+    refuse(FailureType.NotFound, `client "${input.clientId}" is not in the policy; known: ${policy.clients.map((c) => c.id).join(', ')}`);
+  }
   return decisionAuthorityFor(policy, input.clientId);
 }
