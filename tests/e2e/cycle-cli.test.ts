@@ -16,7 +16,7 @@ interface CycleJson {
 }
 
 describe('patchctl demo', () => {
-  it('runs both cycles unattended and reports them as JSON', async () => {
+  it('runs both cycles unattended and reports them as JSON', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchctl-demo-'));
     try {
       const result = await runCli(['demo', '--json', '--endpoints', '120'], { cwd: dir, timeoutMs: 240_000 });
@@ -57,7 +57,7 @@ describe('patchctl demo', () => {
 });
 
 describe('a cycle driven from several terminals', () => {
-  it('imports inventory into a running dev stack, starts a cycle, refuses the wrong approvers and completes on the right ones', async () => {
+  it('imports inventory into a running dev stack, starts a cycle, refuses the wrong approvers and completes on the right ones', { timeout: 300_000 }, async () => {
     const dev = await startDevProcess('policy-e2e.yaml', 'patchctl-e2e');
     const { dir, cli } = dev;
     try {

@@ -12,7 +12,7 @@ import { REPO_ROOT, runCli, spawnCli } from '../support/cli';
 // exported (signed), verified, replayed, then tampered with.
 
 describe('patchctl keys and evidence', () => {
-  it('exports a signed bundle of a dev-stack cycle that verifies and replays, and names a tampered file', async () => {
+  it('exports a signed bundle of a dev-stack cycle that verifies and replays, and names a tampered file', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'patchctl-evidence-e2e-'));
     const bundle = join(dir, 'bundle');
     const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 90_000 });

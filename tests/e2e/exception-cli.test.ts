@@ -29,7 +29,7 @@ const LEAD = 'lead@msp.test';
 const ENGINEER = 'engineer@msp.test';
 
 describe('patchctl exception', () => {
-  it('requests, refuses the wrong signers, activates, excludes from a cycle, lists by expiry and revokes', async () => {
+  it('requests, refuses the wrong signers, activates, excludes from a cycle, lists by expiry and revokes', { timeout: 300_000 }, async () => {
     const dev = await startDevProcess('policy-e2e.yaml', 'patchctl-exception-e2e');
     const { cli } = dev;
     const listed = async (args: string[] = []) => {
