@@ -18,6 +18,7 @@ export function knownPeople(policy: PatchPolicy): Set<string> {
   const named = [
     ...RINGS.flatMap((ring) => [...(ring === 'canary' ? [] : policy.rings[ring].promotion.approvers), ...(policy.rings[ring].gate?.deciders ?? [])]),
     ...policy.exceptions.approvers,
+    ...policy.triage.responders,
     ...policy.clients.flatMap((c) => [c.owner, ...(c.operators ?? [])]),
     ...(policy.operators ?? []),
     ...policy.msp.escalation,

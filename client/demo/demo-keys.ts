@@ -1,9 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadPolicyFile } from '../../config/load-policy';
-import type { PatchPolicy } from '../../config/policy-schema';
-import { RINGS } from '../../config/policy-schema';
-import { personId } from '../../domain/identity';
+import { knownPeople, personId } from '../../domain/identity';
 import { generateSigningKeyPair } from '../../activities/evidence/signing';
 import { signWithKeyFile } from '../use-cases/approval-signing';
 import type { Signer } from '../use-cases/decide';
@@ -21,21 +19,6 @@ export interface DemoKeys {
   keyFileOf(person: string): string;
 }
 
-/** Everyone who starts, requests or decides something under this policy. */
-export function namedPeople(policy: PatchPolicy, extra: readonly string[] = []): string[] {
-  const people = [
-    ...extra,
-    ...(policy.operators ?? []),
-    policy.rings.pilot.promotion.approvers,
-    policy.rings.production.promotion.approvers,
-    ...RINGS.map((ring) => policy.rings[ring].gate?.deciders ?? []),
-    policy.exceptions.approvers,
-    policy.triage.responders,
-    ...policy.clients.flatMap((c) => [c.owner, ...(c.operators ?? [])]),
-  ].flat();
-  return [...new Set(people.map(personId))].sort();
-}
-
 export function ensureDemoKeys(policyFile: string, extra: readonly string[] = []): DemoKeys {
   const draft = loadPolicyFile(policyFile, { withoutSigning: true });
   if (!draft.ok) throw new Error(`${policyFile}: ${draft.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
@@ -44,7 +27,7 @@ export function ensureDemoKeys(policyFile: string, extra: readonly string[] = []
   const dir = resolve(dirname(policyFile), keysDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const people = namedPeople(draft.policy, extra);
+  const people = [...new Set([...knownPeople(draft.policy), ...extra.map(personId)])].sort();
   const keyFileOf = (person: string) => join(dir, `${personId(person)}.key.pem`);
   const created: string[] = [];
   for (const person of people) {
