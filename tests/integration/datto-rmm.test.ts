@@ -62,6 +62,7 @@ beforeEach(() => {
   fake.components.clear();
   fake.components.add(COMPONENT);
   fake.failingDevices.clear();
+  fake.software.clear();
 });
 
 describe('Datto RMM adapter against a fake Datto RMM API v2', () => {
@@ -137,6 +138,33 @@ describe('Datto RMM adapter against a fake Datto RMM API v2', () => {
     expect(sleeps).toEqual([]);
     await rmm.listDevices(CLIENT); // the 4th read must wait for the window to roll
     expect(sleeps).toEqual([60_000]);
+  });
+
+  it('reads each site device’s software audit for discovery, following its pages', async () => {
+    fake.software.set('d1', [{ name: 'Google Chrome', version: '120' }, { name: 'Java 8 Update 381', version: '8.0.3810' }, { name: 'Adobe Acrobat Reader', version: '24' }]);
+    fake.software.set('d2', [{ name: 'Active Directory Tools', version: '10' }]);
+    expect(await adapter().listSoftware(CLIENT)).toEqual([
+      { hostname: 'HP-WS-01', applications: ['Adobe Acrobat Reader', 'Google Chrome', 'Java 8 Update 381'] },
+      { hostname: 'HP-DC01', applications: ['Active Directory Tools'] },
+      { hostname: 'HP-MAC-1', applications: [] },
+      { hostname: 'HP-WS-02', applications: [] },
+    ]);
+    // Two to a page: d1's three entries take two pages; no other site's device is asked about.
+    expect(fake.calls.filter((c) => c.path === '/api/v2/audit/device/d1/software').map((c) => c.query.get('page'))).toEqual(['0', '1']);
+    expect(fake.calls.some((c) => c.path.includes('/x1/'))).toBe(false);
+  });
+
+  it('refuses a malformed software audit and a software page on another origin', async () => {
+    fake.answerNext({ status: 200, body: { pageDetails: {}, software: [{ version: '1' }] } }, '/api/v2/audit/device/d1/software');
+    await expect(adapter().listSoftware(CLIENT)).rejects.toMatchObject({
+      type: 'VendorRejected',
+      message: expect.stringMatching(/^Datto RMM GET \/api\/v2\/audit\/device\/d1\/software answered with an unexpected shape: response\.software\[0\]\.name/),
+    });
+    fake.software.set('d1', [{ name: 'A', version: '1' }, { name: 'B', version: '1' }, { name: 'C', version: '1' }]);
+    const rmm = adapter();
+    await rmm.listDevices(CLIENT);
+    fake.pageOrigin = 'https://attacker.example';
+    await expect(rmm.listSoftware(CLIENT)).rejects.toThrow(/nextPageUrl points to another origin/);
   });
 
   it('answers 429, 5xx, timeouts and malformed bodies as the other adapters do', async () => {

@@ -52,7 +52,10 @@ beforeEach(() => {
   fake.updates.set('AGT-srv', [update(21, 'KB5036909', 'Critical')]);
   fake.failingKbs.clear();
   fake.commandOutput.clear();
+  fake.software.clear();
 });
+
+const installed = (name: string, version = '1.0') => ({ name, version, publisher: 'Vendor', install_date: '2026-01-10', size: '12 MB', source: '', location: '', uninstall: '' });
 
 describe('Tactical RMM adapter against a fake Tactical server', () => {
   it('lists only the client’s agents, with OS, role and online state', async () => {
@@ -199,6 +202,26 @@ describe('Tactical RMM adapter against a fake Tactical server', () => {
     fake.commandOutput.set('Test-EhrLogin', 'FAIL EHR unreachable');
     expect(await adapter().runWorkloadCheck(CLIENT, 'WS-001', 'ehr-access')).toMatchObject({ ok: false, detail: expect.stringContaining('FAIL EHR unreachable') });
     expect(await adapter().runWorkloadCheck(CLIENT, 'WS-001', 'file-access')).toMatchObject({ ok: false, detail: expect.stringContaining('no command configured') });
+  });
+
+  it('lists each agent’s installed software for discovery; an agent that never sent its list is left out', async () => {
+    fake.software.set('AGT-ws1', [installed('Google Chrome', '120.0'), installed('Dentrix G7'), installed('Google Chrome', '121.0')]);
+    fake.software.set('AGT-lnx', [installed('nginx')]);
+    fake.software.set('AGT-other', [installed('Not ours')]);
+    expect(await adapter().listSoftware(CLIENT)).toEqual([
+      { hostname: 'WS-001', applications: ['Dentrix G7', 'Google Chrome'] },
+      { hostname: 'web01', applications: ['nginx'] },
+    ]);
+    expect(fake.calls.filter((c) => c.path.startsWith('/software/')).map((c) => c.path).sort()).toEqual(['/software/AGT-lnx/', '/software/AGT-srv/', '/software/AGT-ws1/']);
+  });
+
+  it('refuses a malformed software list naming the agent’s call and the field', async () => {
+    fake.answerNext({ status: 200, body: { id: 1, agent: 1, software: [{ version: '1.0' }] } }, '/software/AGT-ws1/');
+    await expect(adapter().listSoftware(CLIENT)).rejects.toMatchObject({
+      type: 'VendorRejected',
+      nonRetryable: true,
+      message: expect.stringMatching(/^Tactical RMM GET \/software\/AGT-ws1\/ answered with an unexpected shape: response(\.software\[0\]\.name|: )/),
+    });
   });
 
   it('refuses a host that is not one of the client’s agents', async () => {

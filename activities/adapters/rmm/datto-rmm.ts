@@ -3,7 +3,8 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { OperatingSystem, Severity, WorkloadCheck } from '../../../config/policy-schema';
 import { failure } from '../../../domain/failure-catalog';
-import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, WorkloadCheckResult } from '../../ports';
+import type { DeploymentRequest, JobStatus, MissingPatch, RescanResult, RmmDevice, RmmPort, RmmSoftware, WorkloadCheckResult } from '../../ports';
+import { mapLimit } from '../../map-limit';
 import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
 import { createOAuthTokenSource } from '../oauth-token';
 import { createRequestBudget } from '../request-budget';
@@ -65,6 +66,13 @@ const devicePageSchema = z.object({
   pageDetails: z.object({ nextPageUrl: z.string().nullish(), count: z.number().int().nullish() }),
   devices: z.array(deviceSchema),
 });
+const softwarePageSchema = z.object({
+  pageDetails: z.object({ nextPageUrl: z.string().nullish() }),
+  software: z.array(z.object({ name: z.string().min(1), version: z.string().nullish() })),
+});
+/** Software audits read at once; the request budget, not this, is what keeps to Datto's limit. */
+const SOFTWARE_CONCURRENCY = 4;
+
 const quickJobSchema = z.object({ job: z.object({ uid: z.string().min(1), status: z.string().nullish() }) });
 const jobSchema = z.object({ uid: z.string(), status: z.string() });
 const resultSchema = z.object({
@@ -138,18 +146,21 @@ export class DattoRmm implements RmmPort {
     return { path, query: Object.fromEntries(url.searchParams) };
   }
 
-  private async loadDevices(): Promise<Map<string, Device>> {
-    const all: Device[] = [];
-    let next: { path: string; query: Record<string, string> } | undefined = {
-      path: `/api/v2/site/${encodeURIComponent(this.options.siteUid)}/devices`,
-      query: { max: String(this.options.pageSize ?? 250), page: '0' },
-    };
+  /** Every row of a Datto list, page by page through pageDetails.nextPageUrl. */
+  private async allPages<Page extends { pageDetails: { nextPageUrl?: string | null } }, Row>(what: string, path: string, schema: z.ZodType<Page>, rows: (page: Page) => Row[]): Promise<Row[]> {
+    const all: Row[] = [];
+    let next: { path: string; query: Record<string, string> } | undefined = { path, query: { max: String(this.options.pageSize ?? 250), page: '0' } };
     for (let pages = 0; next; pages++) {
-      if (pages > 10_000) throw refused('device list kept returning pages; stopped after 10000');
-      const page: z.infer<typeof devicePageSchema> = await this.http('GET', next.path, { query: next.query, schema: devicePageSchema });
-      all.push(...page.devices);
+      if (pages > 10_000) throw refused(`${what} kept returning pages; stopped after 10000`);
+      const page: Page = await this.http('GET', next.path, { query: next.query, schema });
+      all.push(...rows(page));
       next = page.pageDetails.nextPageUrl ? this.nextPath(page.pageDetails.nextPageUrl) : undefined;
     }
+    return all;
+  }
+
+  private async loadDevices(): Promise<Map<string, Device>> {
+    const all = await this.allPages('device list', `/api/v2/site/${encodeURIComponent(this.options.siteUid)}/devices`, devicePageSchema, (page) => page.devices);
     this.devices = new Map(all.map((d) => [d.hostname.toLowerCase(), d]));
     return this.devices;
   }
@@ -173,6 +184,16 @@ export class DattoRmm implements RmmPort {
       devices.push({ hostname: device.hostname, os, role: server ? 'server' : 'workstation', online: device.online, software: [] });
     }
     return devices;
+  }
+
+  /** Each site device's software audit (`/api/v2/audit/device/{uid}/software`), for discovery. */
+  async listSoftware(clientId: string): Promise<RmmSoftware[]> {
+    const devices = await this.listDevices(clientId);
+    return mapLimit(devices, SOFTWARE_CONCURRENCY, async ({ hostname }) => {
+      const device = await this.deviceFor(hostname);
+      const rows = await this.allPages(`software audit of ${hostname}`, `/api/v2/audit/device/${encodeURIComponent(device.uid)}/software`, softwarePageSchema, (page) => page.software);
+      return { hostname, applications: [...new Set(rows.map((r) => r.name))].sort() };
+    });
   }
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {

@@ -8,6 +8,7 @@ import type {
   RescanResult,
   RmmDevice,
   RmmPort,
+  RmmSoftware,
   WorkloadCheckResult,
 } from '../../ports';
 import { createHttpJson, type HttpJson, VendorHttpError, httpTuning } from '../http-json';
@@ -88,6 +89,13 @@ type WinUpdate = z.infer<typeof winUpdateSchema>;
 const winUpdatesSchema = z.union([
   z.array(winUpdateSchema),
   z.object({ winupdates: z.array(winUpdateSchema) }).transform((body) => body.winupdates),
+]);
+
+// GET /software/{agent_id}/ serializes the agent's InstalledSoftware row whole; an agent that has not
+// sent its audit yet has no row and the answer is a bare [] (no list, which is not an empty one).
+const installedSoftwareSchema = z.union([
+  z.object({ software: z.array(z.object({ name: z.string().min(1), version: z.string().nullish() })) }).transform((row) => row.software.map((s) => s.name)),
+  z.array(z.never()).length(0).transform(() => undefined),
 ]);
 
 const messageSchema = z.unknown();
@@ -181,6 +189,17 @@ export class TacticalRmm implements RmmPort {
       });
     }
     return devices;
+  }
+
+  /** Installed applications per agent (the agent's last software audit), one request per agent. */
+  async listSoftware(clientId: string): Promise<RmmSoftware[]> {
+    this.checkClient(clientId);
+    const agents = [...(await this.loadAgents()).values()].filter((agent) => PLATFORMS[agent.plat]);
+    const lists = await mapLimit(agents, PLANNING_CONCURRENCY, async (agent) => {
+      const names = await this.http('GET', `/software/${encodeURIComponent(agent.agent_id)}/`, { schema: installedSoftwareSchema });
+      return names === undefined ? undefined : { hostname: agent.hostname, applications: [...new Set(names)].sort() };
+    });
+    return lists.filter((list): list is RmmSoftware => list !== undefined);
   }
 
   async listMissingPatches(clientId: string, hostnames: readonly string[]): Promise<MissingPatch[]> {

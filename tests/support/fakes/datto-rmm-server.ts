@@ -32,6 +32,8 @@ export interface FakeDattoJob {
 export interface FakeDattoRmm extends FakeServer {
   tokens: FakeTokens;
   devices: FakeDattoDevice[];
+  /** device uid → its software audit ({name, version}); paged like the device list. */
+  software: Map<string, { name: string; version: string }[]>;
   jobs: FakeDattoJob[];
   components: Set<string>;
   /** Devices whose patch component fails. */
@@ -46,6 +48,7 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
   const jobs: FakeDattoJob[] = [];
   const components = new Set<string>();
   const failingDevices = new Set<string>();
+  const software = new Map<string, { name: string; version: string }[]>();
   const ref: { self?: FakeDattoRmm } = {};
 
   const finish = (job: FakeDattoJob) => {
@@ -85,6 +88,24 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
         body: {
           pageDetails: { count: slice.length, totalCount: rows.length, prevPageUrl: null, nextPageUrl: more ? `${origin}${req.path}?max=${max}&page=${page + 1}` : null },
           devices: slice,
+        },
+      };
+    }
+    const audit = /^\/api\/v2\/audit\/device\/([^/]+)\/software$/.exec(req.path);
+    if (req.method === 'GET' && audit) {
+      const found = devices.find((d) => d.uid === audit[1]);
+      if (!found) return { status: 404, body: { message: 'Device not found' } };
+      const max = Math.min(Number(req.query.get('max') ?? 250), 250);
+      const page = Number(req.query.get('page') ?? 0);
+      const rows = software.get(found.uid) ?? [];
+      const slice = rows.slice(page * max, (page + 1) * max);
+      const more = (page + 1) * max < rows.length;
+      const origin = ref.self?.pageOrigin ?? ref.self?.url;
+      return {
+        status: 200,
+        body: {
+          pageDetails: { count: slice.length, totalCount: rows.length, prevPageUrl: null, nextPageUrl: more ? `${origin}${req.path}?max=${max}&page=${page + 1}` : null },
+          software: slice,
         },
       };
     }
@@ -128,6 +149,6 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
   };
 
   const server = await startFakeServer(handle);
-  ref.self = Object.assign(server, { tokens, devices, jobs, components, failingDevices, pageOrigin: undefined as string | undefined });
+  ref.self = Object.assign(server, { tokens, devices, software, jobs, components, failingDevices, pageOrigin: undefined as string | undefined });
   return ref.self;
 }

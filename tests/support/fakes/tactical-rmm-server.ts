@@ -28,8 +28,22 @@ export interface FakeWinUpdate {
   date_installed: string | null;
 }
 
+/** One row of an agent's software audit, as the agent's `softwarelist` reports it. */
+export interface FakeInstalledSoftware {
+  name: string;
+  version: string;
+  publisher: string;
+  install_date: string;
+  size: string;
+  source: string;
+  location: string;
+  uninstall: string;
+}
+
 export interface FakeTacticalRmm extends FakeServer {
   agents: FakeAgent[];
+  /** agent_id → installed software; an agent without an entry has never sent its list (Tactical answers []). */
+  software: Map<string, FakeInstalledSoftware[]>;
   updates: Map<string, FakeWinUpdate[]>;
   /** KBs whose install the agent reports as failed. */
   failingKbs: Set<string>;
@@ -50,6 +64,7 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
   const failingKbs = new Set<string>();
   const commandOutput = new Map<string, string>();
   const failingUninstalls = new Set<string>();
+  const software = new Map<string, FakeInstalledSoftware[]>();
   // The agent installs in the background: it finishes after the server has been asked once more.
   const installing = new Map<string, number>();
   const uninstallQueued = new Map<string, Set<string>>();
@@ -76,6 +91,13 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
     if (req.method === 'GET' && parts.length === 1 && parts[0] === 'agents') {
       if (req.query.get('detail') !== 'true') return { status: 200, body: agents.map(({ agent_id, hostname }) => ({ agent_id, hostname })) };
       return { status: 200, body: agents };
+    }
+    if (parts[0] === 'software' && parts.length === 2 && req.method === 'GET') {
+      const found = agent(parts[1]);
+      if (!found) return { status: 404, body: { detail: 'Not found.' } };
+      const list = software.get(found.agent_id);
+      // The InstalledSoftware row serialized whole (id, agent pk, software), or [] before the first audit.
+      return { status: 200, body: list ? { id: agents.indexOf(found) + 1, agent: agents.indexOf(found) + 1, software: list } : [] };
     }
     if (parts[0] === 'winupdate' && parts.length === 2 && req.method === 'GET') {
       const found = agent(parts[1]);
@@ -144,5 +166,5 @@ export async function startFakeTacticalRmm(apiKey: string): Promise<FakeTactical
     for (const kb of kbs) set.add(kb);
     uninstallQueued.set(agentId, set);
   };
-  return Object.assign(server, { agents, updates, failingKbs, commandOutput, failingUninstalls, revertAtNextScan });
+  return Object.assign(server, { agents, software, updates, failingKbs, commandOutput, failingUninstalls, revertAtNextScan });
 }
