@@ -29,6 +29,10 @@ export const vendorEnvSchema = z.object({
   PROXMOX_TOKEN: z.string().optional(),
   PROXMOX_TOKEN_FILE: z.string().optional(),
   PROXMOX_GUESTS_FILE: z.string().optional(),
+  /** Restore drills: a bridge without uplink for the clone (default: its links set down). */
+  PROXMOX_DRILL_BRIDGE: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/, 'expected a Linux bridge name like vmbr99').optional(),
+  /** Restore drills: storage for the clone's disks (default: the source guest's). */
+  PROXMOX_DRILL_STORAGE: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'expected a Proxmox storage id like local-lvm').optional(),
   NINJAONE_CLIENT_ID: z.string().optional(),
   NINJAONE_CLIENT_SECRET: z.string().optional(),
   NINJAONE_CLIENT_SECRET_FILE: z.string().optional(),

@@ -33,6 +33,7 @@
  *     PROXMOX_URL                          e.g. https://pve1.example:8006/api2/json
  *     PROXMOX_TOKEN_FILE                   file holding USER@REALM!TOKENID=SECRET (or PROXMOX_TOKEN)
  *     PROXMOX_GUESTS_FILE                  JSON {"<client id>": {"<hostname>": {"node": "pve1", "vmid": 101}}}
+ *     PROXMOX_DRILL_BRIDGE, _STORAGE       optional: restore-drill clones on this bridge (else links down) and storage
  */
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
@@ -241,7 +242,11 @@ function proxmox(env: AdapterEnv, client: ClientPolicy): SnapshotPort {
   if (!/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/.test(apiToken)) {
     throw new AdapterConfigError('PROXMOX_TOKEN_FILE must hold a full API token like USER@REALM!TOKENID=SECRET');
   }
-  return new ProxmoxSnapshots({ baseUrl: url(env, 'PROXMOX_URL', why), apiToken, guests: guests[client.id] ?? {} });
+  const bridge = env.PROXMOX_DRILL_BRIDGE;
+  if (bridge !== undefined && !/^[A-Za-z][A-Za-z0-9_.-]{0,14}$/.test(bridge)) throw new AdapterConfigError(`PROXMOX_DRILL_BRIDGE "${bridge}" is not a bridge name; expected one like vmbr99`);
+  const storage = env.PROXMOX_DRILL_STORAGE;
+  const drill = { ...(bridge ? { isolatedBridge: bridge } : {}), ...(storage ? { storage } : {}) };
+  return new ProxmoxSnapshots({ baseUrl: url(env, 'PROXMOX_URL', why), apiToken, guests: guests[client.id] ?? {}, drill });
 }
 
 function buildFor(options: BuildAdaptersOptions, client: ClientPolicy): ClientAdapters {

@@ -7,7 +7,10 @@ import { buildClientAdapters } from '../../activities/adapters/build-adapters';
 import { createMailer } from '../../activities/adapters/mail/nodemailer-mailer';
 import { SimulatedRmm } from '../../activities/adapters/rmm/simulated';
 import type { ActivityDeps } from '../../activities/deps';
+import { ProxmoxSnapshots } from '../../activities/adapters/snapshot/proxmox';
 import { listRestoreDrills } from '../../activities/store/restore-drill-store';
+import { DRILL_ASSET_CLASSES } from '../../domain/discovery/restore-drill';
+import { type FakeProxmox, startFakeProxmox } from '../support/fakes/proxmox-server';
 import { discovery } from '../../workflows/discovery/discovery';
 import { restoreDrill } from '../../workflows/discovery/restore-drill';
 import { TASK_QUEUE, createTestWorker, loadTestPolicy, seedFleet, startTimeSkipping } from '../support/cycle-harness';
@@ -19,6 +22,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
 let deps: ActivityDeps;
+let proxmox: FakeProxmox | undefined;
+/** Set by the Proxmox drill test: the clinic's snapshots then go to the fake Proxmox VE. */
+let proxmoxSnapshots: ProxmoxSnapshots | undefined;
 
 beforeAll(async () => {
   env = await startTimeSkipping();
@@ -32,12 +38,17 @@ beforeAll(async () => {
   deps = {
     db: db.pool,
     policy,
-    adaptersFor: (clientId) => ({ ...adapters(clientId), rmm: new SimulatedRmm({ db: db.pool, clientId, simulation: policy.clients[0]!.simulation, inventory: fleet }) }),
+    adaptersFor: (clientId) => ({
+      ...adapters(clientId),
+      rmm: new SimulatedRmm({ db: db.pool, clientId, simulation: policy.clients[0]!.simulation, inventory: fleet }),
+      ...(proxmoxSnapshots ? { snapshot: proxmoxSnapshots } : {}),
+    }),
     mailer: createMailer({ from: policy.msp.mailFrom, outboxDir: mkdtempSync(join(tmpdir(), 'patchctl-outbox-')) }),
   };
 });
 
 afterAll(async () => {
+  await proxmox?.stop();
   await db?.drop();
   await env?.teardown();
 });
@@ -74,5 +85,34 @@ describe('discovery and restore-drill workflows', () => {
       expect(again).toEqual(first);
       expect((await listRestoreDrills(db.pool, 'clinic')).map((d) => d.drillKey).sort()).toEqual(['restore-drill/clinic/restore-drill-clinic-1', 'restore-drill/clinic/restore-drill-clinic-2']);
     });
+  });
+
+  it('on Proxmox VE, drills into a network-less clone of the snapshot and keeps each step as evidence', async () => {
+    const token = 'patchctl@pve!drill=0b5e-drill-token';
+    proxmox = await startFakeProxmox(token);
+    proxmox.taskPolls = 1;
+    const { rows } = await db.pool.query<{ hostname: string }>('SELECT hostname FROM assets WHERE client_id = $1 AND asset_class = ANY($2) ORDER BY hostname', ['clinic', DRILL_ASSET_CLASSES]);
+    const guests = Object.fromEntries(rows.map((r, i) => [r.hostname, { node: 'pve1', vmid: 200 + i }]));
+    for (const [hostname, guest] of Object.entries(guests)) {
+      proxmox.guests.set(`pve1/${guest.vmid}`, []);
+      proxmox.configs.set(`pve1/${guest.vmid}`, { name: hostname, net0: 'virtio=BC:24:11:00:00:01,bridge=vmbr0' });
+    }
+    proxmoxSnapshots = new ProxmoxSnapshots({ baseUrl: proxmox.apiUrl, apiToken: token, guests, pollIntervalMs: 10 });
+    try {
+      const worker = await createTestWorker(env, deps);
+      await worker.runUntil(async () => {
+        const result = await env.client.workflow.execute(restoreDrill, { taskQueue: TASK_QUEUE, workflowId: 'restore-drill-clinic-proxmox', args: [{ clientId: 'clinic' }] });
+        if (!result.drilled) throw new Error('expected a drill');
+        expect(result.drill).toMatchObject({ mode: 'isolated-copy', ok: true, snapshotId: expect.stringMatching(/^pve1\/\d+\/pc_/) });
+        expect(result.drill.steps.map((s) => [s.step, s.ok])).toEqual([['find snapshot', true], ['clone into isolated copy', true], ['isolate network', true], ['boot and check', true], ['discard copy', true]]);
+        const stored = (await listRestoreDrills(db.pool, 'clinic')).find((d) => d.drillKey === 'restore-drill/clinic/restore-drill-clinic-proxmox');
+        expect(stored).toMatchObject({ mode: 'isolated-copy', ok: true, steps: result.drill.steps });
+      });
+      expect(proxmox.clones).toHaveLength(1);
+      expect(proxmox.bootedWith).toEqual([{ guest: expect.stringMatching(/^pve1\/\d+$/), nets: ['virtio=BC:24:11:00:00:01,bridge=vmbr0,link_down=1'] }]);
+      expect(proxmox.destroyed).toEqual([proxmox.bootedWith[0]!.guest]);
+    } finally {
+      proxmoxSnapshots = undefined;
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { SnapshotPort, SnapshotRequest } from '../../ports';
+import type { RestoreTestResult, SnapshotPort, SnapshotRequest } from '../../ports';
 import { createHttpJson, type HttpJson, httpTuning } from '../http-json';
+import { drillIntoIsolatedClone, type ProxmoxDrillOptions } from './proxmox-drill';
 import { failure } from '../../../domain/failure-catalog';
 
 // Proxmox VE snapshots of QEMU guests. Proxmox accepts a snapshot request whose name is already used
@@ -26,6 +27,8 @@ export interface ProxmoxOptions {
   guests: Readonly<Record<string, ProxmoxGuest>>;
   /** Save RAM state too (slower, bigger; a rollback then resumes the running guest). */
   vmstate?: boolean;
+  /** Restore drills: how the isolated clone is cut off (default: every network device's link down). */
+  drill?: ProxmoxDrillOptions;
   pollIntervalMs?: number;
   /** How long one snapshot or rollback task may run before the activity gives up on this attempt. */
   taskTimeoutMs?: number;
@@ -145,5 +148,15 @@ export class ProxmoxSnapshots implements SnapshotPort {
     const upid = await this.http('POST', `${base}/start`, { form: {}, schema: upidSchema });
     const exit = await this.waitForTask(guest.node, upid);
     return exit === 'OK' ? { ok: true, detail: `guest started (task ${upid} OK)` } : { ok: false, detail: `the guest did not start: ${exit}` };
+  }
+
+  /** A restore drill: the snapshot cloned to a new VMID without network, booted, checked, destroyed. */
+  async testRestore(clientId: string, snapshotId: string, hostname: string): Promise<RestoreTestResult> {
+    const ref = parseSnapshotId(snapshotId);
+    return drillIntoIsolatedClone(
+      { http: this.http, waitForTask: (node, upid) => this.waitForTask(node, upid), findSnapshot: () => this.verify(clientId, snapshotId) },
+      { node: ref.node, vmid: ref.vmid, snapshot: ref.name, hostname },
+      this.options.drill,
+    );
   }
 }
