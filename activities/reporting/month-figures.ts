@@ -1,9 +1,10 @@
-import type { SlaTable } from '../../config/policy-schema';
-import type { AssetStatusGroup } from '../../domain/reporting/compliance';
+import { OPERATING_SYSTEMS, type OperatingSystem, type SlaTable } from '../../config/policy-schema';
+import { complianceClaim, type AssetStatusGroup, type ComplianceClaim } from '../../domain/reporting/compliance';
 import type { ActiveException } from '../../domain/reporting/deferral-aging';
 import type { FiguresSource, RolledBackCycle, UnclassifiedAsset } from '../../domain/reporting/monthly-report';
 import { isClosedPeriod, type ReportPeriod } from '../../domain/reporting/period';
 import type { DeploymentCounts } from '../../domain/reporting/remediation';
+import { unclassifiedDevices, type UnclassifiedDevice } from '../store/discovery-store';
 import type { Queryable } from '../store/pool';
 import {
   assetStatusGroups,
@@ -30,16 +31,30 @@ export interface MonthFigures {
 }
 
 export async function computeFigures(db: Queryable, clientId: string, period: ReportPeriod, sla: SlaTable): Promise<MonthFigures> {
-  const [groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks] = await Promise.all([
+  const [groups, fleet, unclassifiedImported, discovered, exceptions, outcomes, deployments, rollbacks] = await Promise.all([
     assetStatusGroups(db, clientId, period.end, sla),
     fleetCounts(db, clientId, period.end),
     unclassifiedAssets(db, clientId, period.end),
+    // Its as-of is inclusive; a period's end is not.
+    unclassifiedDevices(db, clientId, new Date(period.end.getTime() - 1)),
     exceptionsInForce(db, clientId, period.end),
     remediationInPeriod(db, clientId, period.start, period.end, sla),
     deploymentCounts(db, clientId, period.start, period.end),
     rolledBackCycles(db, clientId, period.start, period.end),
   ]);
+  const unclassified = [...unclassifiedImported, ...discovered.map((d) => discoveredAsUnclassified(d))].sort((a, b) => a.hostname.localeCompare(b.hostname));
   return { groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks };
+}
+
+/** A device discovery saw that the inventory lacks: unclassified, with whatever OS its sources reported. */
+function discoveredAsUnclassified(device: UnclassifiedDevice): UnclassifiedAsset {
+  const os = device.os !== null && (OPERATING_SYSTEMS as readonly string[]).includes(device.os) ? (device.os as OperatingSystem) : null;
+  return { hostname: device.hostname, os, missing: device.missing, source: 'discovery' };
+}
+
+/** The compliance claim of a month's figures: withheld while any asset or discovered device is unclassified. */
+export function claimOf(figures: Pick<MonthFigures, 'groups' | 'unclassified'>): ComplianceClaim {
+  return complianceClaim(figures.groups, figures.unclassified.filter((u) => u.source === 'discovery').length);
 }
 
 const date = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));

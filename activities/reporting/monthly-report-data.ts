@@ -1,13 +1,12 @@
 import type { PatchPolicy } from '../../config/policy-schema';
 import { failure } from '../../domain/failure-catalog';
-import { complianceClaim } from '../../domain/reporting/compliance';
 import { deferralAging } from '../../domain/reporting/deferral-aging';
 import { topRisksReduced, type MonthlyReport } from '../../domain/reporting/monthly-report';
 import { monthPeriod } from '../../domain/reporting/period';
 import { failureRate, remediationVsSla } from '../../domain/reporting/remediation';
 import { getClient } from '../store/client-store';
 import type { Queryable } from '../store/pool';
-import { monthFigures } from './month-figures';
+import { claimOf, monthFigures } from './month-figures';
 
 /**
  * The threshold a client agreed for its patch failure rate (clients[].agreedFailureThreshold); without
@@ -34,7 +33,7 @@ export async function buildMonthlyReport(input: MonthlyReportInput): Promise<Mon
   if (!client) throw failure('NotFound', `no client "${clientId}" in the patchctl database`);
   const now = input.now ?? new Date();
   const { figures, source } = await monthFigures(db, clientId, period, policy.sla, now);
-  const { groups, fleet, unclassified, exceptions, outcomes, deployments, rollbacks } = figures;
+  const { fleet, unclassified, exceptions, outcomes, deployments, rollbacks } = figures;
   return {
     clientId,
     clientName: client.name,
@@ -44,7 +43,7 @@ export async function buildMonthlyReport(input: MonthlyReportInput): Promise<Mon
     figures: source,
     assets: fleet.assets,
     ephiAssets: fleet.ephiAssets,
-    compliance: complianceClaim(groups),
+    compliance: claimOf(figures),
     unclassified,
     exceptions: deferralAging(exceptions, period.end),
     remediation: remediationVsSla(outcomes.remediation, policy.sla),

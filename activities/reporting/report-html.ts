@@ -32,7 +32,7 @@ const CELL_HEADERS = ['compliance', 'in scope', 'verified', 'within SLA', 'overd
 function compliancePage(report: MonthlyReport): string {
   const claim = report.compliance;
   if (claim.status === 'blocked') {
-    const rows = report.unclassified.map((a) => [a.hostname, OS_LABEL[a.os] ?? a.os, a.missing.join(', ')]);
+    const rows = report.unclassified.map((a) => [a.hostname, a.os === null ? 'unknown' : (OS_LABEL[a.os] ?? a.os), a.missing.join(', ')]);
     return `<h2>Patch compliance</h2>
       <p class="blocked"><strong>No compliance figure is claimed for ${escapeHtml(report.period.label)}: ${escapeHtml(claim.reason)}.</strong>
         An asset without an asset class or an ePHI answer has no SLA tier, so no figure could be proven; classify the assets below (inventory import) and the next report shows the figures.</p>

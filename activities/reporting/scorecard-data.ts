@@ -1,6 +1,6 @@
 import type { PatchPolicy } from '../../config/policy-schema';
 import { isAfterHours } from '../../domain/reporting/business-hours';
-import { complianceClaim, weakestTier } from '../../domain/reporting/compliance';
+import { weakestTier } from '../../domain/reporting/compliance';
 import { deferralAging } from '../../domain/reporting/deferral-aging';
 import type { ReportPeriod } from '../../domain/reporting/period';
 import { failureRate } from '../../domain/reporting/remediation';
@@ -8,7 +8,7 @@ import { flaggedClients, median, type Scorecard, type ScorecardRow } from '../..
 import { listClients } from '../store/client-store';
 import type { Queryable } from '../store/pool';
 import { patchTicketsOpened, timesToFix } from '../store/report-store';
-import { monthFigures } from './month-figures';
+import { claimOf, monthFigures } from './month-figures';
 import { agreedFailureThreshold } from './monthly-report-data';
 
 /** The internal one-pager across every stored client, as of the period's end. */
@@ -23,8 +23,8 @@ export async function buildScorecard(input: { db: Queryable; policy: PatchPolicy
       patchTicketsOpened(db, client.id, period.start, period.end),
       timesToFix(db, client.id, period.start, period.end),
     ]);
-    const { groups, exceptions, deployments } = figures;
-    const claim = complianceClaim(groups);
+    const { exceptions, deployments } = figures;
+    const claim = claimOf(figures);
     const weakest = weakestTier(claim);
     const aging = deferralAging(exceptions, period.end);
     const timeToFix = median(fixes);

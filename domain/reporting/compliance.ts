@@ -76,10 +76,11 @@ export function blockedClaimReason(unclassified: number): string {
 
 /**
  * Compliance by tier (asset class × severity) and by OS, never one blended number. An asset with no
- * class or no ePHI answer makes the claim unprovable, so the whole claim is withheld until it is classified.
+ * class or no ePHI answer makes the claim unprovable, so the whole claim is withheld until it is classified;
+ * so does a device discovery saw that is not in the inventory at all (`discoveredUnclassified`).
  */
-export function complianceClaim(groups: readonly AssetStatusGroup[]): ComplianceClaim {
-  const unclassified = groups.filter((g) => g.assetClass === null || g.ephi === null).reduce((n, g) => n + g.assets, 0);
+export function complianceClaim(groups: readonly AssetStatusGroup[], discoveredUnclassified = 0): ComplianceClaim {
+  const unclassified = groups.filter((g) => g.assetClass === null || g.ephi === null).reduce((n, g) => n + g.assets, 0) + discoveredUnclassified;
   if (unclassified > 0) {
     return {
       status: 'blocked',

@@ -21,8 +21,11 @@ export interface RiskReduced {
 
 export interface UnclassifiedAsset {
   hostname: string;
-  os: OperatingSystem;
+  /** Null for a device only a scan saw, with no OS reported. */
+  os: OperatingSystem | null;
   missing: ('asset class' | 'ePHI answer')[];
+  /** Set for a device discovery saw that is not in the inventory at all (rather than imported without a class). */
+  source?: 'discovery';
 }
 
 /**

@@ -169,4 +169,35 @@ describe('scorecard', () => {
     const stricter = await buildScorecard({ db: db.pool, policy: agreed, period: monthPeriod(MONTH), now: DECEMBER });
     expect(stricter.flagged).toEqual([CLIENT]);
   });
+
+  it('withholds the claim for devices discovery saw by the month’s end that nobody has classified, and lists them', async () => {
+    const other = await createTestDatabase();
+    try {
+      await seedReportFixture(other.pool, policy);
+      // Seen in October and never imported; seen only in November; seen in October and imported since (ws-1 is in the inventory).
+      await other.pool.query(
+        `INSERT INTO discovered_devices (client_id, hostname, os, role, sources, first_seen, last_seen, rmm_last_seen, unmanaged_since)
+         VALUES ($1, 'scan-printer-7', NULL, NULL, '{scans/clinic.csv}', '2026-10-12T02:00:00Z', '2026-11-30T02:00:00Z', NULL, '2026-10-12T02:00:00Z'),
+                ($1, 'new-laptop-9', 'windows', 'workstation', '{rmm}', '2026-10-20T02:00:00Z', '2026-11-30T02:00:00Z', '2026-11-30T02:00:00Z', NULL),
+                ($1, 'nov-pc', 'windows', 'workstation', '{rmm}', '2026-11-03T02:00:00Z', '2026-11-30T02:00:00Z', '2026-11-30T02:00:00Z', NULL),
+                ($1, 'ws-1', 'windows', 'workstation', '{rmm}', '2026-09-01T02:00:00Z', '2026-11-30T02:00:00Z', '2026-11-30T02:00:00Z', NULL)`,
+        [CLIENT],
+      );
+      const report = await buildMonthlyReport({ db: other.pool, policy, clientId: CLIENT, month: MONTH, now: DECEMBER });
+      expect(report.compliance).toEqual({ status: 'blocked', unclassified: 2, reason: 'compliance claim blocked until 2 assets are classified' });
+      expect(report.unclassified).toEqual([
+        { hostname: 'new-laptop-9', os: 'windows', missing: ['asset class', 'ePHI answer'], source: 'discovery' },
+        { hostname: 'scan-printer-7', os: null, missing: ['asset class', 'ePHI answer'], source: 'discovery' },
+      ]);
+      const dir = mkdtempSync(join(tmpdir(), 'patchctl-report-'));
+      await writeReportBundle(report, dir, { formats: ['html', 'csv'] });
+      expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<td>scan-printer-7</td><td>unknown</td><td>asset class, ePHI answer</td>');
+      expect(readFileSync(join(dir, 'report.csv'), 'utf8')).toContain('clinic,2026-10,unclassified,new-laptop-9,missing,asset class; ePHI answer');
+      // The scorecard of October says the same.
+      const card = await buildScorecard({ db: other.pool, policy, period: monthPeriod(MONTH), now: DECEMBER });
+      expect(card.rows.find((r) => r.clientId === CLIENT)!.compliance).toEqual({ status: 'blocked', reason: 'compliance claim blocked until 2 assets are classified' });
+    } finally {
+      await other.drop();
+    }
+  });
 });
