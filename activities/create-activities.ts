@@ -13,6 +13,7 @@ import { buildClientMonthlyReport, listReportClients, mailClientMonthlyReport } 
 import { discoverClientInventory, openDiscoveryTicket } from './discovery/discovery-activities';
 import { runRestoreDrill } from './discovery/restore-drill-activities';
 import { remindSoftwareListReview } from './discovery/software-review';
+import { sendPatchingNotices } from './notices/patching-notices';
 
 type Bound<F> = F extends (deps: ActivityDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
 
@@ -52,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     openDiscoveryTicket: bind(deps, openDiscoveryTicket),
     runRestoreDrill: bind(deps, runRestoreDrill),
     remindSoftwareListReview: bind(deps, remindSoftwareListReview),
+    sendPatchingNotices: bind(deps, sendPatchingNotices),
   };
 }
 

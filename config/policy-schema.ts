@@ -445,6 +445,23 @@ const chatSchema = z
   .strict();
 export type ChatPolicy = z.infer<typeof chatSchema>;
 
+/**
+ * Notices to the client (issue 13): `beforePatching` mails the client's named contact `hoursBefore`
+ * the maintenance window in which a ring with their assets is due to start, once per cycle and ring.
+ */
+const clientNoticesSchema = z
+  .object({
+    beforePatching: z
+      .object({
+        contact: identity,
+        hoursBefore: z.number().int('must be a whole number of hours').min(1, 'must be between 1 and 168 hours').max(168, 'must be between 1 and 168 hours'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ClientNoticesPolicy = z.infer<typeof clientNoticesSchema>;
+
 
 export const clientSchema = z
   .object({
@@ -469,6 +486,7 @@ export const clientSchema = z
     discovery: discoveryPolicySchema.optional(),
     restoreDrills: restoreDrillPolicySchema.optional(),
     chat: chatSchema.optional(),
+    notices: clientNoticesSchema.optional(),
   })
   .strict();
 export type ClientPolicy = z.infer<typeof clientSchema>;

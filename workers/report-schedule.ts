@@ -121,11 +121,32 @@ export async function ensureDiscoverySchedules(client: Client, taskQueue: string
   return setups;
 }
 
+export const PATCHING_NOTICES_SCHEDULE_ID = 'patching-notices';
+
+/**
+ * Hourly, once any client names a contact to warn before patching (`clients[].notices.beforePatching`):
+ * the sweep that mails them `hoursBefore` a ring with their assets starts. Missed hours are not caught
+ * up one by one: the next run finds every notice still due.
+ */
+export async function ensurePatchingNoticeSchedule(client: Client, taskQueue: string, policy: PatchPolicy): Promise<ScheduleSetup[]> {
+  if (!policy.clients.some((c) => c.notices?.beforePatching)) return [];
+  return [
+    await ensurePolicySchedule(client, {
+      scheduleId: PATCHING_NOTICES_SCHEDULE_ID,
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: { type: 'startWorkflow', workflowType: 'patchingNotices', workflowId: PATCHING_NOTICES_SCHEDULE_ID, taskQueue, args: [{}] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      state: { note: 'patchctl: notices to client contacts before their assets are patched' },
+    }),
+  ];
+}
+
 /** Every schedule patchctl owns, created when missing; with the policy, the per-client ones too. */
 export async function ensureSchedules(client: Client, taskQueue: string, policy?: PatchPolicy): Promise<ScheduleSetup[]> {
   return [
     await ensureMonthlyReportSchedule(client, taskQueue),
     await ensureSlaAlertSchedule(client, taskQueue),
     ...(policy ? await ensureDiscoverySchedules(client, taskQueue, policy) : []),
+    ...(policy ? await ensurePatchingNoticeSchedule(client, taskQueue, policy) : []),
   ];
 }

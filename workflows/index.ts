@@ -9,3 +9,4 @@ export { credentialTriage } from './triage/credential-triage';
 export { discovery } from './discovery/discovery';
 export { restoreDrill } from './discovery/restore-drill';
 export { softwareListReview } from './discovery/software-review';
+export { patchingNotices } from './notices/patching-notices';

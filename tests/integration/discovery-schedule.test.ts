@@ -93,4 +93,14 @@ describe('discovery schedules', () => {
       expect(runs[0]!.counts.devices).toBe(6);
     });
   });
+
+  it('adds the hourly patching-notices sweep once a client names a contact to warn before patching', async () => {
+    const withNotices = { ...policy, clients: policy.clients.map((c, i) => (i === 0 ? { ...c, notices: { beforePatching: { contact: 'frontdesk@clinic.test', hoursBefore: 24 } } } : c)) };
+    const setups = await ensureSchedules(client, TASK_QUEUE, withNotices);
+    expect(setups.find((s) => s.scheduleId === 'patching-notices')).toEqual({ scheduleId: 'patching-notices', created: true });
+    const described = await client.schedule.getHandle('patching-notices').describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'patchingNotices' });
+    const runs = described.info.nextActionTimes.map((t) => t.getTime());
+    expect(runs[1]! - runs[0]!).toBe(3_600_000);
+  });
 });

@@ -198,6 +198,7 @@ export function stubActivities(world: StubWorld): PatchctlActivities {
     discoverClientInventory: notInCycles('discoverClientInventory'),
     openDiscoveryTicket: notInCycles('openDiscoveryTicket'),
     runRestoreDrill: notInCycles('runRestoreDrill'),
+    sendPatchingNotices: notInCycles('sendPatchingNotices'),
     remindSoftwareListReview: notInCycles('remindSoftwareListReview'),
   } as PatchctlActivities;
 }
