@@ -1,6 +1,7 @@
 import type { RingName } from '../../config/policy-schema';
 import { noticeDue, patchingNotice, patchingNoticeMessageId, ringAboutToBePatched } from '../../domain/cycle/patching-notice';
 import type { ActivityDeps } from '../deps';
+import { countMetric } from '../shared/activity-metrics';
 import { patchingNoticeSent, recordPatchingNoticeAttempt, ringsOfOpenCycles } from '../store/patching-notice-store';
 
 // The sweep behind the `patching-notices` Schedule. It reads the store only, never a cycle workflow, so
@@ -55,5 +56,8 @@ export async function sendPatchingNotices(deps: ActivityDeps, input: { at: strin
     await recordPatchingNoticeAttempt(deps.db, record, at, null);
     result.sent.push({ cycleId, ring: next.ring, to: notice.to, windowOpensAt: record.windowOpensAt, assets: next.pending });
   }
+  const what = 'notices to client contacts before patching';
+  countMetric('patchctl_patching_notices', what, result.sent.length, { result: 'sent' });
+  countMetric('patchctl_patching_notices', what, result.failed.length, { result: 'failed' });
   return result;
 }

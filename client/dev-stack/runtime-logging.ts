@@ -1,4 +1,5 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { Runtime, type LogLevel } from '@temporalio/worker';
+import { runtimeOptions, telemetrySettings } from '../../workers/telemetry/runtime-telemetry';
 
 let installed = false;
 
@@ -12,9 +13,6 @@ let installed = false;
 export function installRuntimeLogging(level: LogLevel): void {
   if (installed) return;
   installed = true;
-  Runtime.install({
-    logger: new DefaultLogger(level),
-    shutdownSignals: [],
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
-  });
+  // PATCHCTL_LOG_FORMAT=json and PATCHCTL_METRICS_LISTEN turn on JSON logs and Prometheus metrics; both off by default.
+  Runtime.install(runtimeOptions(telemetrySettings(process.env, level)));
 }
