@@ -65,6 +65,22 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
     device.patchManagement.patchStatus = 'FullyPatched';
   };
 
+  // Datto pages with max/page and hands back the next page as an absolute URL.
+  const paged = <T>(req: FakeRequest, rows: T[], field: 'devices' | 'software'): FakeResponse => {
+    const max = Math.min(Number(req.query.get('max') ?? 250), 250);
+    const page = Number(req.query.get('page') ?? 0);
+    const slice = rows.slice(page * max, (page + 1) * max);
+    const more = (page + 1) * max < rows.length;
+    const origin = ref.self?.pageOrigin ?? ref.self?.url;
+    return {
+      status: 200,
+      body: {
+        pageDetails: { count: slice.length, totalCount: rows.length, prevPageUrl: null, nextPageUrl: more ? `${origin}${req.path}?max=${max}&page=${page + 1}` : null },
+        [field]: slice,
+      },
+    };
+  };
+
   const handle = (req: FakeRequest): FakeResponse => {
     if (req.method === 'POST' && req.path === '/auth/oauth/token') {
       if (req.headers.authorization !== `Basic ${Buffer.from('public-client:public').toString('base64')}`) return { status: 401, body: { error: 'unauthorized' } };
@@ -77,37 +93,13 @@ export async function startFakeDattoRmm(credentials: { apiKey: string; apiSecret
 
     const siteDevices = /^\/api\/v2\/site\/([^/]+)\/devices$/.exec(req.path);
     if (req.method === 'GET' && siteDevices) {
-      const max = Math.min(Number(req.query.get('max') ?? 250), 250);
-      const page = Number(req.query.get('page') ?? 0);
-      const rows = devices.filter((d) => d.siteUid === siteDevices[1]);
-      const slice = rows.slice(page * max, (page + 1) * max);
-      const more = (page + 1) * max < rows.length;
-      const origin = ref.self?.pageOrigin ?? ref.self?.url;
-      return {
-        status: 200,
-        body: {
-          pageDetails: { count: slice.length, totalCount: rows.length, prevPageUrl: null, nextPageUrl: more ? `${origin}${req.path}?max=${max}&page=${page + 1}` : null },
-          devices: slice,
-        },
-      };
+      return paged(req, devices.filter((d) => d.siteUid === siteDevices[1]), 'devices');
     }
     const audit = /^\/api\/v2\/audit\/device\/([^/]+)\/software$/.exec(req.path);
     if (req.method === 'GET' && audit) {
       const found = devices.find((d) => d.uid === audit[1]);
       if (!found) return { status: 404, body: { message: 'Device not found' } };
-      const max = Math.min(Number(req.query.get('max') ?? 250), 250);
-      const page = Number(req.query.get('page') ?? 0);
-      const rows = software.get(found.uid) ?? [];
-      const slice = rows.slice(page * max, (page + 1) * max);
-      const more = (page + 1) * max < rows.length;
-      const origin = ref.self?.pageOrigin ?? ref.self?.url;
-      return {
-        status: 200,
-        body: {
-          pageDetails: { count: slice.length, totalCount: rows.length, prevPageUrl: null, nextPageUrl: more ? `${origin}${req.path}?max=${max}&page=${page + 1}` : null },
-          software: slice,
-        },
-      };
+      return paged(req, software.get(found.uid) ?? [], 'software');
     }
     const quickJob = /^\/api\/v2\/device\/([^/]+)\/quickjob$/.exec(req.path);
     if (req.method === 'PUT' && quickJob) {
